@@ -1,0 +1,108 @@
+// npm run build [-- --targets linux-x64,win-x64] [--strict]
+// Bundles the CLI with esbuild, then bakes it into single-file executables with @yao-pkg/pkg
+// (Node SEA), one per target, plus dist/SHA256SUMS. Base Node binaries come from the npm registry
+// (verified, cached) and, for a target no npm package publishes, from pkg's own download; a target
+// whose base binary cannot be had is reported as skipped (an error with --strict).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle } from './bundle.mjs';
+import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
+
+export const ALL_TARGETS = Object.keys(distConfig.targets);
+export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
+
+const onPath = (tool) => spawnSync(process.platform === 'win32' ? 'where' : 'which', [tool], { stdio: 'ignore' }).status === 0;
+
+/** Fills pkg's SEA cache (HOME/.pkg-cache/sea) so that pkg uses this binary instead of downloading one. */
+function seedPkgCache(pkgHome, target, binary) {
+  const [os, arch] = target.split('-');
+  const nodeOs = { linux: 'linux', macos: 'darwin', win: 'win' }[os];
+  const stem = `node-v${distConfig.version}-${nodeOs}-${arch}`;
+  const dir = join(pkgHome, '.pkg-cache', 'sea');
+  mkdirSync(dir, { recursive: true });
+  const archive = join(dir, `${stem}.${nodeOs === 'win' ? 'zip' : 'tar.gz'}`);
+  // The archive is never read when its marker and the extracted binary are present: a stand-in suffices.
+  writeFileSync(archive, `stand-in: ${stem} comes from the npm registry, verified by scripts/node-binaries.mjs\n`);
+  writeFileSync(`${archive}.ok`, '');
+  const extracted = nodeOs === 'win' ? join(dir, `${stem}.exe`) : join(dir, stem, 'bin', 'node');
+  mkdirSync(join(extracted, '..'), { recursive: true });
+  copyFileSync(binary, extracted);
+  chmodSync(extracted, 0o755);
+  writeFileSync(`${extracted}.ok`, '');
+}
+
+/** Strips debug symbols from a Linux base binary (about 18 MB less); returns the binary to bake. */
+function prepareBase(target, binary, warnings) {
+  const stripTool = distConfig.targets[target].strip;
+  if (!stripTool) return binary;
+  if (!onPath(stripTool)) {
+    warnings.push(`${target}: ${stripTool} not found, base binary not stripped (apt-get install ${stripTool === 'strip' ? 'binutils' : 'binutils-aarch64-linux-gnu'})`);
+    return binary;
+  }
+  const stripped = `${binary}.stripped`;
+  if (!existsSync(stripped)) {
+    execFileSync(stripTool, ['-o', `${stripped}.tmp`, binary]);
+    execFileSync('mv', [`${stripped}.tmp`, stripped]);
+  }
+  return stripped;
+}
+
+export async function buildExecutables({ targets = ALL_TARGETS, strict = false, log = console.log } = {}) {
+  const { outfile } = await bundle();
+  const runner = buildNode();
+  const built = [];
+  const skipped = [];
+  const warnings = [];
+  for (const target of targets) {
+    if (!distConfig.targets[target]) throw new Error(`unknown target ${target} (known: ${ALL_TARGETS.join(', ')})`);
+    const output = join(root, 'dist', executableName(target));
+    const [platform, arch] = target.split('-');
+    const pkgHome = join(cacheDir, 'pkg-home', target);
+    rmSync(pkgHome, { recursive: true, force: true });
+    let source = 'npm registry';
+    if (distConfig.targets[target].npmPackage) {
+      try {
+        seedPkgCache(pkgHome, target, prepareBase(target, baseNodeBinary(target), warnings));
+      } catch (error) {
+        skipped.push({ target, reason: String(error.message ?? error).split('\n')[0] });
+        continue;
+      }
+    } else {
+      source = "pkg's own download";
+    }
+    if (platform === 'macos' && !onPath('codesign') && !onPath('ldid')) {
+      warnings.push(`${target}: neither codesign nor ldid is on PATH, so the executable is not ad-hoc signed; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${arch === 'arm64' ? ' (macOS kills unsigned arm64 executables)' : ''}`);
+    }
+    const job = { entry: outfile, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: target === hostTarget() };
+    const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
+      cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome }, encoding: 'utf8', timeout: 300_000,
+    });
+    if (result.status !== 0) {
+      const reason = (result.stderr || result.error?.message || 'pkg failed').trim().split('\n').pop();
+      skipped.push({ target, reason: `${source}: ${reason}` });
+      continue;
+    }
+    built.push({ target, file: output, size: statSync(output).size, source });
+    log(`built ${executableName(target)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${distConfig.version} from the ${source})`);
+  }
+  const sums = built.map(({ target, file }) => `${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${executableName(target)}`);
+  writeFileSync(join(root, 'dist', 'SHA256SUMS'), sums.length ? `${sums.join('\n')}\n` : '');
+  for (const warning of warnings) log(`warning: ${warning}`);
+  for (const { target, reason } of skipped) log(`skipped ${target}: ${reason}`);
+  if (strict && skipped.length) throw new Error(`--strict: ${skipped.length} target(s) skipped`);
+  return { built, skipped, warnings };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const strict = args.includes('--strict');
+  const targetsIndex = args.indexOf('--targets');
+  const targets = targetsIndex === -1 ? ALL_TARGETS : args[targetsIndex + 1].split(',').filter(Boolean);
+  buildExecutables({ targets, strict }).catch((error) => {
+    console.error(`build failed: ${error.message}`);
+    process.exit(1);
+  });
+}

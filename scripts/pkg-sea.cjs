@@ -1,0 +1,16 @@
+// Runs @yao-pkg/pkg's SEA baking for one target. Started by scripts/build.mjs with a Node 22 of the
+// embedded version (pkg needs Node >= 22, and the blob must come from the same Node version).
+// Its cache (HOME/.pkg-cache/sea) has been filled with the verified base binary beforehand.
+const sea = require('@yao-pkg/pkg/lib-es5/sea.js');
+
+(async () => {
+  const job = JSON.parse(process.argv[2]);
+  await sea.default(job.entry, {
+    targets: [{ nodeRange: `node${job.nodeVersion}`, platform: job.platform, arch: job.arch, output: job.output }],
+    signature: true,
+    seaConfig: { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache },
+  });
+})().catch((error) => {
+  console.error(String(error && error.message ? error.message : error).split('\n')[0]);
+  process.exit(1);
+});

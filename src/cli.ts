@@ -1,0 +1,165 @@
+/** The command line: turns argv into a CommandLine, or a usage error (exit 2). Nothing here touches the system. */
+import { usageError } from './errors';
+
+export type LaunchCommand = 'start' | 'update' | 'upgrade' | 'watch' | 'cli';
+export type CommandName = LaunchCommand | 'doctor' | 'metadata' | 'health' | 'help' | 'version';
+
+export const LAUNCH_COMMANDS: readonly LaunchCommand[] = ['start', 'update', 'upgrade', 'watch', 'cli'];
+export const isLaunchCommand = (name: CommandName): name is LaunchCommand => (LAUNCH_COMMANDS as readonly string[]).includes(name);
+/** Plugin commands: stdout belongs to the child, the shim writes to stderr only. */
+export const isPluginCommand = (name: CommandName) => name !== 'start' && isLaunchCommand(name);
+
+export type LogFormat = 'pretty' | 'json';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface GlobalOptions {
+  manifest?: string;
+  connectorDir?: string;
+  pluginDir?: string;
+  context?: string;
+  configuration?: string;
+  port?: number;
+  envFiles: string[];
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  noExec: boolean;
+  killAfter?: number;
+  plugin?: string;
+  dryRun: boolean;
+}
+
+export interface CommandLine {
+  command: CommandName;
+  options: GlobalOptions;
+  /** After `cli`: every argument, untouched. After `--` for the other launch commands. */
+  extraArgs: string[];
+  /** doctor --json */
+  json: boolean;
+  /** health --wait SECONDS */
+  waitSeconds?: number;
+}
+
+const COMMAND_ALIASES: Record<string, CommandName> = {
+  start: 'start', serve: 'start', update: 'update', upgrade: 'upgrade', upgradeConfiguration: 'upgrade',
+  watch: 'watch', cli: 'cli', doctor: 'doctor', metadata: 'metadata', health: 'health',
+};
+
+type ValueOption = 'manifest' | 'connector-dir' | 'plugin-dir' | 'context' | 'configuration' | 'port' | 'env-file'
+  | 'log-level' | 'log-format' | 'kill-after' | 'plugin';
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>([
+  'manifest', 'connector-dir', 'plugin-dir', 'context', 'configuration', 'port', 'env-file', 'log-level',
+  'log-format', 'kill-after', 'plugin',
+]);
+const FLAG_OPTIONS: ReadonlySet<string> = new Set(['no-exec', 'dry-run', 'help', 'version', 'json']);
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const options: GlobalOptions = { envFiles: [], noExec: false, dryRun: false };
+  const line: CommandLine = { command: 'help', options, extraArgs: [], json: false };
+  let command: CommandName | undefined;
+  let wantsHelp = false;
+  let wantsVersion = false;
+
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    if (command === 'cli') {
+      // After `cli` nothing is interpreted, not even `--` or `--help`.
+      line.extraArgs = argv.slice(index);
+      break;
+    }
+    if (arg === '--') {
+      if (!command) throw usageError('`--` must come after a command (start, update, upgrade, watch)');
+      line.extraArgs = argv.slice(index + 1);
+      break;
+    }
+    if (arg === '-h') { wantsHelp = true; continue; }
+    if (arg === '-V' || arg === '-v') { wantsVersion = true; continue; }
+    if (arg.startsWith('--')) {
+      const equals = arg.indexOf('=');
+      const name = arg.slice(2, equals === -1 ? undefined : equals);
+      if (FLAG_OPTIONS.has(name)) {
+        if (equals !== -1) throw usageError(`option --${name} takes no value`);
+        if (name === 'help') wantsHelp = true;
+        else if (name === 'version') wantsVersion = true;
+        else if (name === 'no-exec') options.noExec = true;
+        else if (name === 'dry-run') options.dryRun = true;
+        else if (name === 'json') {
+          if (command !== 'doctor') throw usageError('--json belongs to `doctor`');
+          line.json = true;
+        }
+        continue;
+      }
+      if (VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health')) {
+        let value: string;
+        if (equals !== -1) value = arg.slice(equals + 1);
+        else {
+          if (index + 1 >= argv.length) throw usageError(`option --${name} needs a value`);
+          value = argv[++index];
+        }
+        applyValueOption(line, name, value);
+        continue;
+      }
+      if (name === 'wait') throw usageError('--wait belongs to `health`');
+      throw usageError(`unknown option ${arg.slice(0, equals === -1 ? undefined : equals)}`);
+    }
+    if (arg.startsWith('-') && arg.length > 1) throw usageError(`unknown option ${arg}`);
+    if (!command) {
+      const named = COMMAND_ALIASES[arg];
+      if (!named) throw usageError(`unknown command '${arg}'`, 'commands are start (serve), update, upgrade, watch, cli, doctor, metadata, health');
+      command = named;
+      continue;
+    }
+    throw usageError(`unexpected argument '${arg}' after '${command}'`, 'put arguments for the connector or plugin after `--`');
+  }
+
+  if (wantsHelp && command !== 'cli') line.command = 'help';
+  else if (wantsVersion && command !== 'cli') line.command = 'version';
+  else if (command) line.command = command;
+  else throw usageError('no command given');
+  return line;
+}
+
+function applyValueOption(line: CommandLine, name: string, value: string) {
+  const options = line.options;
+  const nonEmpty = () => {
+    if (value === '') throw usageError(`option --${name} needs a non-empty value`);
+    return value;
+  };
+  switch (name) {
+    case 'manifest': options.manifest = nonEmpty(); break;
+    case 'connector-dir': options.connectorDir = nonEmpty(); break;
+    case 'plugin-dir': options.pluginDir = nonEmpty(); break;
+    case 'context': options.context = nonEmpty(); break;
+    case 'configuration': options.configuration = nonEmpty(); break;
+    case 'plugin': options.plugin = nonEmpty(); break;
+    case 'env-file': options.envFiles.push(nonEmpty()); break;
+    case 'port': options.port = parsePort(value, '--port'); break;
+    case 'kill-after': options.killAfter = parseSeconds(value, '--kill-after'); break;
+    case 'wait': line.waitSeconds = parseSeconds(value, '--wait'); break;
+    case 'log-level': options.logLevel = parseLogLevel(value, '--log-level'); break;
+    case 'log-format':
+      if (value !== 'pretty' && value !== 'json') throw usageError(`--log-format must be pretty or json, not '${value}'`);
+      options.logFormat = value;
+      break;
+  }
+}
+
+export function parsePort(value: string, source: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw usageError(`${source} must be a port number from 1 to 65535, not '${value}'`, `pass e.g. ${source} 8080`);
+  }
+  return Number(value);
+}
+
+function parseSeconds(value: string, source: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw usageError(`${source} must be a number of seconds (0 or more), not '${value}'`);
+  return Number(value);
+}
+
+export function parseLogLevel(value: string, source: string): LogLevel {
+  const level = value.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw usageError(`${source} must be one of ${LOG_LEVELS.join(', ')}, not '${value}'`);
+  }
+  return level as LogLevel;
+}

@@ -1,0 +1,153 @@
+/** doctor, metadata and health: the commands that answer instead of launching. */
+import * as http from 'node:http';
+import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
+import { ExitCode, ShimError, configError, describeError } from '../errors';
+import type { Logger } from '../logging';
+import { DEFAULT_CONNECTOR_PORT } from '../plan';
+import { readEnv } from '../platform';
+import { checkConfigurationDir, checkConnectorDir, checkPortFree, type CheckResult } from '../preflight';
+import { resolveDirectories, resolveManifestPath } from '../resolution';
+import type { Runtime } from '../runtime';
+import { loadManifestFor, planFor } from './launch';
+
+type ToolCommand = 'doctor' | 'metadata' | 'health';
+
+export async function runToolCommand(commandLine: CommandLine & { command: ToolCommand }, runtime: Runtime, logger: Logger): Promise<number> {
+  switch (commandLine.command) {
+    case 'metadata': return printMetadata(commandLine, runtime);
+    case 'health': return health(commandLine, runtime, logger);
+    case 'doctor': return doctor(commandLine, runtime);
+  }
+}
+
+// --- metadata ----------------------------------------------------------------------------------
+
+/** The connector-metadata.yaml key for each manifest command. */
+export const METADATA_KEYS: Record<LaunchCommand, string> = {
+  start: 'start', update: 'update', upgrade: 'upgradeConfiguration', watch: 'watch', cli: 'cliPluginEntrypoint',
+};
+
+/**
+ * One-liners the DDN CLI runs with `bash -c` / `powershell -Command`. bash: `exec` leaves no bash
+ * behind, and words the CLI appends become the shim's arguments. PowerShell: a script block whose
+ * $args receive the appended words, splatted with @args (kept apart), then `exit $LASTEXITCODE`
+ * so that the exit code survives `powershell -Command`.
+ */
+export function shellLines(command: LaunchCommand): { bash: string; powershell: string } {
+  return {
+    bash: `exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" ${command}`,
+    powershell: `& { & "$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim.exe" ${command} @args; exit $LASTEXITCODE }`,
+  };
+}
+
+const yamlQuote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+export function metadataYaml(commands: readonly LaunchCommand[]): string {
+  const lines = ['nativeToolchainDefinition:', '  commands:'];
+  for (const command of LAUNCH_COMMANDS.filter((name) => commands.includes(name))) {
+    const { bash, powershell } = shellLines(command);
+    lines.push(`    ${METADATA_KEYS[command]}:`, '      type: ShellScript', `      bash: ${yamlQuote(bash)}`, `      powershell: ${yamlQuote(powershell)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
+  const loaded = loadManifestFor(commandLine, runtime);
+  if (!loaded) {
+    const { file } = resolveManifestPath({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+    throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
+  }
+  process.stdout.write(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
+  return 0;
+}
+
+// --- health ------------------------------------------------------------------------------------
+
+const HEALTH_POLL_MS = 200;
+const HEALTH_REQUEST_TIMEOUT_MS = 2000;
+
+function healthTarget(commandLine: CommandLine, runtime: Runtime): { url: string } {
+  const directories = resolveDirectories({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+  const host = readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST');
+  // A wildcard listener answers on loopback.
+  const target = !host || host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host;
+  const hostPart = target.includes(':') ? `[${target}]` : target;
+  return { url: `http://${hostPart}:${directories.port ?? DEFAULT_CONNECTOR_PORT}/health` };
+}
+
+function getStatus(url: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: HEALTH_REQUEST_TIMEOUT_MS }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger): Promise<number> {
+  const { url } = healthTarget(commandLine, runtime);
+  const deadline = Date.now() + (commandLine.waitSeconds ?? 0) * 1000;
+  for (;;) {
+    const status = await getStatus(url);
+    if (typeof status === 'number' && status >= 200 && status < 300) {
+      process.stdout.write(`healthy: ${url} answered ${status}\n`);
+      return 0;
+    }
+    if (Date.now() + HEALTH_POLL_MS > deadline) {
+      const what = typeof status === 'number' ? `answered ${status}` : `is unreachable (${status})`;
+      logger.error(`${url} ${what}${commandLine.waitSeconds ? ` after waiting ${commandLine.waitSeconds}s` : ''}; check that the connector is running on that port (--port / HASURA_CONNECTOR_PORT), or wait longer with --wait`);
+      return ExitCode.failure;
+    }
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
+  }
+}
+
+// --- doctor ------------------------------------------------------------------------------------
+
+function problemFrom(name: string, error: unknown): CheckResult {
+  const { line, exitCode } = describeError(error);
+  const fixAt = error instanceof ShimError && error.fix ? line.lastIndexOf(`; ${error.fix}`) : -1;
+  return fixAt === -1
+    ? { name, ok: false, detail: line, exitCode }
+    : { name, ok: false, detail: line.slice(0, fixAt), fix: line.slice(fixAt + 2), exitCode };
+}
+
+async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<number> {
+  const checks: CheckResult[] = [];
+  const { file } = resolveManifestPath({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+  let commands: LaunchCommand[] = [];
+  try {
+    const loaded = loadManifestFor(commandLine, runtime);
+    if (loaded) {
+      checks.push({ name: 'manifest', ok: true, detail: loaded.file });
+      commands = LAUNCH_COMMANDS.filter((name) => loaded.manifest.commands[name]);
+    } else {
+      checks.push({ name: 'manifest', ok: false, detail: `no manifest at ${file}`, fix: 'put ndc-shim.json beside the shim, or name it with --manifest', exitCode: ExitCode.config });
+    }
+  } catch (error) {
+    checks.push(problemFrom('manifest', error));
+  }
+  const directories = resolveDirectories({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+  checks.push(checkConnectorDir(directories), checkConfigurationDir(directories));
+  checks.push(await checkPortFree(directories.port ?? DEFAULT_CONNECTOR_PORT, readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST')));
+  for (const command of commands) {
+    try {
+      const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
+      checks.push({ name: `command ${command}`, ok: true, detail: plan.executable });
+    } catch (error) {
+      checks.push(problemFrom(`command ${command}`, error));
+    }
+  }
+  const ok = checks.every((check) => check.ok);
+  if (commandLine.json) {
+    process.stdout.write(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
+  } else {
+    for (const check of checks) {
+      process.stdout.write(check.ok ? `ok       ${check.name}: ${check.detail}\n` : `problem  ${check.name}: ${check.detail}${check.fix ? `; fix: ${check.fix}` : ''}\n`);
+    }
+    process.stdout.write(ok ? 'all checks passed\n' : `${checks.filter((check) => !check.ok).length} problem(s) found\n`);
+  }
+  return ok ? 0 : ExitCode.failure;
+}

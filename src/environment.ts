@@ -1,0 +1,87 @@
+/** The child's environment, and keeping secrets out of everything the shim prints. */
+import { envKey, type OsFamily } from './platform';
+
+export type Env = Record<string, string | undefined>;
+
+/** Variables the shim's runtime or packaging may add that must never reach the child. */
+const INTERNAL_VARIABLES = ['PKG_EXECPATH', 'PKG_DUMMY_ENTRYPOINT'];
+
+export interface EnvironmentChanges {
+  /** Variables the shim sets or changes, with their new values. */
+  set: Record<string, string>;
+  /** Variables present in the shim's environment that the child does not get. */
+  removed: string[];
+}
+
+export interface EnvironmentLayers {
+  inherited: Env;
+  /** Values the shim decides (HASURA_CONFIGURATION_DIRECTORY, HASURA_CONNECTOR_PORT): they win over inherited ones. */
+  overrides: Record<string, string | undefined>;
+  /** Defaults, most important first (env files, then the manifest's env): each fills only what is still unset. */
+  defaults: Record<string, string>[];
+}
+
+export function buildChildEnvironment(family: OsFamily, layers: EnvironmentLayers): { env: Record<string, string>; changes: EnvironmentChanges } {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(layers.inherited)) if (value !== undefined) env[name] = value;
+  const changes: EnvironmentChanges = { set: {}, removed: [] };
+  for (const name of INTERNAL_VARIABLES) {
+    const key = envKey(family, env, name);
+    if (key in env) {
+      delete env[key];
+      changes.removed.push(key);
+    }
+  }
+  const assign = (name: string, value: string) => {
+    const key = envKey(family, env, name);
+    if (env[key] === value) return;
+    env[key] = value;
+    changes.set[key] = value;
+  };
+  for (const [name, value] of Object.entries(layers.overrides)) if (value !== undefined) assign(name, value);
+  for (const layer of layers.defaults) {
+    for (const [name, value] of Object.entries(layer)) {
+      const key = envKey(family, env, name);
+      if (env[key] === undefined) assign(name, value);
+    }
+  }
+  return { env, changes };
+}
+
+/**
+ * The packaging RFC's draft names, honoured for older deployments: each fills its standard
+ * OpenTelemetry variable when that is unset.
+ */
+export function draftOtelDefaults(family: OsFamily, env: Env): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  const pairs: [draft: string, standard: string][] = [
+    ['HASURA_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    ['HASURA_OTEL_SERVICE_NAME', 'OTEL_SERVICE_NAME'],
+  ];
+  for (const [draft, standard] of pairs) {
+    const value = env[envKey(family, env, draft)];
+    if (value) defaults[standard] = value;
+  }
+  return defaults;
+}
+
+// --- redaction -------------------------------------------------------------------------------
+
+const SECRET_WORDS = /SECRET|TOKEN|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
+/** `PAT` counts only as a whole word of the name, so that PATH and PATHEXT stay readable. */
+const SECRET_SEGMENT = /(^|_)PAT(_|$)/i;
+export const REDACTED = '<redacted>';
+
+export const isSecretName = (name: string) => SECRET_WORDS.test(name) || SECRET_SEGMENT.test(name);
+
+/** Hides the password (or the whole user-info) of every URI inside a text. */
+export function redactUriCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s@:]*)(:[^/\s@]*)?@/gi, (_whole, scheme: string, user: string, password?: string) =>
+    password ? `${scheme}${user}:${REDACTED}@` : `${scheme}${REDACTED}@`);
+}
+
+export const redactValue = (name: string, value: string) => (isSecretName(name) ? REDACTED : redactUriCredentials(value));
+
+export function redactEnvironment(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, redactValue(name, value)]));
+}

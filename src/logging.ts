@@ -1,0 +1,69 @@
+/**
+ * The shim's own messages: pino, printed synchronously and in-process (no worker-thread
+ * transport, which does not survive single-file packaging), through pino-pretty as plain lines
+ * or as pino's JSON lines. pino is only loaded when a message is actually written, so the
+ * silent success path of a launch pays nothing for it.
+ */
+import * as tty from 'node:tty';
+import type { LogFormat, LogLevel } from './cli';
+import { redactUriCredentials } from './environment';
+
+const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+export interface LoggerSettings {
+  level: LogLevel;
+  format: LogFormat;
+  /** Where info and debug lines go: stdout for `start`, stderr for plugin commands (stdout is the child's). */
+  infoFd: 1 | 2;
+}
+
+export interface Logger {
+  readonly settings: LoggerSettings;
+  isEnabled(level: Exclude<LogLevel, 'silent'>): boolean;
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+type PinoLogger = Record<Exclude<LogLevel, 'silent'>, (message: string) => void>;
+
+export function createLogger(settings: LoggerSettings): Logger {
+  let pino: PinoLogger | undefined;
+  const threshold = LEVEL_VALUES[settings.level];
+  const write = (level: Exclude<LogLevel, 'silent'>) => (message: string) => {
+    if (LEVEL_VALUES[level] < threshold) return;
+    pino ??= createPino(settings);
+    // Messages may quote URIs from the environment or the manifest: never print their credentials.
+    pino[level](redactUriCredentials(message));
+  };
+  return {
+    settings,
+    isEnabled: (level) => LEVEL_VALUES[level] >= threshold,
+    trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'),
+  };
+}
+
+function createPino(settings: LoggerSettings): PinoLogger {
+  // Loaded here, not at the top, so that paths that print nothing never load them.
+  const { pino } = require('pino') as typeof import('pino');
+  const stream = (fd: 1 | 2) => {
+    if (settings.format === 'json') return pino.destination({ fd, sync: true });
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
+    return pretty({
+      destination: fd,
+      sync: true,
+      colorize: tty.isatty(fd) && !process.env.NO_COLOR,
+      ignore: 'pid,hostname,time',
+      singleLine: true,
+    });
+  };
+  const streams = settings.infoFd === 2
+    ? [{ level: 'trace' as const, stream: stream(2) }]
+    : [{ level: 'trace' as const, stream: stream(1) }, { level: 'warn' as const, stream: stream(2) }];
+  return pino(
+    { name: 'ndc-shim', level: settings.level, base: {} },
+    pino.multistream(streams, { dedupe: true }),
+  ) as unknown as PinoLogger;
+}

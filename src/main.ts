@@ -1,0 +1,54 @@
+/** Entry point: parse, pick the command, report any failure as one line with its exit code. */
+import { isLaunchCommand, parseCommandLine, parseLogLevel, type CommandLine, type LogLevel } from './cli';
+import { describeError } from './errors';
+import { HELP_TEXT, shimVersion } from './commands/help';
+import { runLaunchCommand } from './commands/launch';
+import { LIFELINE_FLAG, runLifeline } from './launch/lifeline';
+import { createLogger, type Logger, type LoggerSettings } from './logging';
+import { readEnv } from './platform';
+import { currentRuntime, type Runtime } from './runtime';
+
+function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime): LoggerSettings {
+  const read = (name: string) => readEnv(runtime.facts.family, process.env, name);
+  let level: LogLevel = 'info';
+  const fromShim = commandLine?.options.logLevel ?? read('NDC_SHIM_LOG_LEVEL');
+  if (fromShim) level = parseLogLevel(fromShim, commandLine?.options.logLevel ? '--log-level' : 'NDC_SHIM_LOG_LEVEL');
+  else {
+    // The CLI's level for its plugins, used only when it is one the shim knows.
+    const fromCli = read('HASURA_PLUGIN_LOG_LEVEL');
+    try {
+      if (fromCli) level = parseLogLevel(fromCli, 'HASURA_PLUGIN_LOG_LEVEL');
+    } catch { /* not a level name: keep info */ }
+  }
+  return {
+    level,
+    format: commandLine?.options.logFormat ?? 'pretty',
+    // Only `start` (like a connector) prints information on stdout; elsewhere stdout is the child's or the answer's.
+    infoFd: commandLine?.command === 'start' ? 1 : 2,
+  };
+}
+
+async function main(): Promise<void> {
+  const runtime = currentRuntime();
+  if (runtime.args[0] === LIFELINE_FLAG) return runLifeline(runtime.args.slice(1), runtime.facts);
+
+  let logger: Logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
+  try {
+    const commandLine = parseCommandLine(runtime.args);
+    logger = createLogger(loggerSettings(commandLine, runtime));
+    const { command } = commandLine;
+    if (command === 'help') process.stdout.write(HELP_TEXT);
+    else if (command === 'version') process.stdout.write(`ndc-shim ${shimVersion()}\n`);
+    else if (isLaunchCommand(command)) await runLaunchCommand({ ...commandLine, command }, runtime, logger);
+    else {
+      const { runToolCommand } = require('./commands/tools') as typeof import('./commands/tools');
+      process.exitCode = await runToolCommand({ ...commandLine, command }, runtime, logger);
+    }
+  } catch (error) {
+    const { line, exitCode } = describeError(error);
+    logger.error(line);
+    process.exitCode = exitCode;
+  }
+}
+
+void main();

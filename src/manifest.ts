@@ -1,0 +1,163 @@
+/** The manifest (`ndc-shim.json`): reading, validating with precise JSON paths, placeholders. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LaunchCommand } from './cli';
+import { configError } from './errors';
+
+export interface Manifest {
+  name?: string;
+  commands: Partial<Record<LaunchCommand, string[]>>;
+  env: Record<string, string>;
+  envFiles: string[];
+}
+
+export interface LoadedManifest {
+  file: string;
+  dir: string;
+  manifest: Manifest;
+}
+
+export const MANIFEST_FILE_NAME = 'ndc-shim.json';
+export const PLACEHOLDERS = ['connectorDir', 'pluginDir', 'contextDir', 'configurationDir', 'shimDir', 'port'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+const COMMAND_KEYS: readonly LaunchCommand[] = ['start', 'update', 'upgrade', 'watch', 'cli'];
+/** Names a connector author may bring from connector-metadata.yaml; each gets a hint. */
+const COMMAND_KEY_HINTS: Record<string, LaunchCommand> = {
+  serve: 'start', upgradeConfiguration: 'upgrade', cliPluginEntrypoint: 'cli',
+};
+const TOP_LEVEL_KEYS = new Set(['$schema', '$comment', 'name', 'commands', 'env', 'envFiles']);
+
+/**
+ * Reads the manifest. `required` is true when the user named the file (--manifest or
+ * NDC_SHIM_MANIFEST): then a missing file is an error. The default file beside the shim is optional.
+ */
+export function loadManifest(file: string, required: boolean): LoadedManifest | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!required && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined;
+    throw configError(`cannot read manifest ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      'check the path given with --manifest or NDC_SHIM_MANIFEST');
+  }
+  return { file, dir: path.dirname(file), manifest: parseManifest(text, file) };
+}
+
+export function parseManifest(text: string, file: string): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw configError(`manifest ${file} is not valid JSON: ${jsonErrorWhere(text, error as Error)}`, 'fix the JSON syntax');
+  }
+  const problem = (jsonPath: string, expected: string, got: unknown) =>
+    configError(`manifest ${file}: ${jsonPath}: expected ${expected}, got ${describe(got)}`,
+      'see the manifest reference in the README (or the $schema in schema/ndc-shim.schema.json)');
+
+  if (!isPlainObject(data)) throw problem('$', 'an object', data);
+  for (const key of Object.keys(data)) {
+    if (!TOP_LEVEL_KEYS.has(key)) throw problem(`$.${key}`, `no such key (known: ${[...TOP_LEVEL_KEYS].join(', ')})`, data[key]);
+  }
+  const manifest: Manifest = { commands: {}, env: {}, envFiles: [] };
+  if (data.name !== undefined) {
+    if (typeof data.name !== 'string' || data.name === '') throw problem('$.name', 'a non-empty string', data.name);
+    manifest.name = data.name;
+  }
+  if (!isPlainObject(data.commands)) throw problem('$.commands', 'an object of commands such as {"start": ["{connectorDir}/my-connector", "serve"]}', data.commands);
+  for (const [key, value] of Object.entries(data.commands)) {
+    const jsonPath = `$.commands.${key}`;
+    if (!(COMMAND_KEYS as readonly string[]).includes(key)) {
+      const hint = COMMAND_KEY_HINTS[key];
+      throw problem(jsonPath, hint ? `the key "${hint}" (the manifest's name for ${key})` : `one of ${COMMAND_KEYS.join(', ')}`, value);
+    }
+    if (!Array.isArray(value) || value.length === 0) throw problem(jsonPath, 'a non-empty array of strings (the executable, then its arguments)', value);
+    value.forEach((item, index) => {
+      if (typeof item !== 'string') throw problem(`${jsonPath}[${index}]`, 'a string', item);
+      checkPlaceholders(item, `${jsonPath}[${index}]`, file);
+    });
+    if (value[0] === '') throw problem(`${jsonPath}[0]`, 'the executable (a non-empty string)', value[0]);
+    manifest.commands[key as LaunchCommand] = value as string[];
+  }
+  if (!manifest.commands.start) throw problem('$.commands.start', 'the start command (the only required one)', undefined);
+  if (data.env !== undefined) {
+    if (!isPlainObject(data.env)) throw problem('$.env', 'an object of variable names to string values', data.env);
+    for (const [name, value] of Object.entries(data.env)) {
+      if (typeof value !== 'string') throw problem(`$.env.${name}`, 'a string', value);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw problem(`$.env.${name}`, 'a variable name of letters, digits and _', name);
+      checkPlaceholders(value, `$.env.${name}`, file);
+      manifest.env[name] = value;
+    }
+  }
+  if (data.envFiles !== undefined) {
+    if (!Array.isArray(data.envFiles)) throw problem('$.envFiles', 'an array of file paths', data.envFiles);
+    data.envFiles.forEach((item, index) => {
+      if (typeof item !== 'string' || item === '') throw problem(`$.envFiles[${index}]`, 'a non-empty file path', item);
+      checkPlaceholders(item, `$.envFiles[${index}]`, file);
+    });
+    manifest.envFiles = data.envFiles as string[];
+  }
+  return manifest;
+}
+
+type PlaceholderValues = Partial<Record<Placeholder, string>>;
+
+/** Where a missing placeholder's value comes from, for the error message. */
+const PLACEHOLDER_SOURCES: Record<Placeholder, string> = {
+  connectorDir: '--connector-dir or HASURA_DDN_NATIVE_CONNECTOR_DIR',
+  pluginDir: '--plugin-dir or HASURA_DDN_NATIVE_CONNECTOR_PLUGIN_DIR',
+  contextDir: '--context or HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH',
+  configurationDir: '--configuration, --context, HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH or HASURA_CONFIGURATION_DIRECTORY',
+  shimDir: 'the shim location',
+  port: '--port or HASURA_CONNECTOR_PORT',
+};
+
+const PLACEHOLDER_PATTERN = /\{\{|\}\}|\{([^{}]*)\}/g;
+
+function checkPlaceholders(text: string, jsonPath: string, file: string) {
+  for (const match of text.matchAll(PLACEHOLDER_PATTERN)) {
+    if (match[1] !== undefined && !(PLACEHOLDERS as readonly string[]).includes(match[1])) {
+      throw configError(`manifest ${file}: ${jsonPath}: unknown placeholder {${match[1]}}`,
+        `use one of ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')}, or write {{ and }} for literal braces`);
+    }
+  }
+}
+
+/** Replaces {name} with its value; {{ and }} stand for literal braces. */
+export function expandPlaceholders(text: string, values: PlaceholderValues, where: string): string {
+  return text.replace(PLACEHOLDER_PATTERN, (whole, name: string | undefined) => {
+    if (whole === '{{') return '{';
+    if (whole === '}}') return '}';
+    const key = name as Placeholder;
+    if (!(PLACEHOLDERS as readonly string[]).includes(key)) {
+      throw configError(`${where}: unknown placeholder {${name}}`, `use one of ${PLACEHOLDERS.map((n) => `{${n}}`).join(', ')}`);
+    }
+    const value = values[key];
+    if (value === undefined) throw configError(`${where}: placeholder {${key}} has no value`, `set it with ${PLACEHOLDER_SOURCES[key]}`);
+    return value;
+  });
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`;
+}
+
+/** "line L column C" for a JSON.parse error, whatever the Node version's message format. */
+function jsonErrorWhere(text: string, error: Error): string {
+  const position = /position (\d+)/.exec(error.message);
+  const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected token.*?, "(.*)" is not valid JSON$/, 'unexpected token');
+  if (!position) return reason;
+  const before = text.slice(0, Number(position[1]));
+  const lineNumber = before.split('\n').length;
+  const column = Number(position[1]) - before.lastIndexOf('\n');
+  return `${reason.split(' (line')[0]} at line ${lineNumber} column ${column}`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Plan, then act: turns (command line, environment, manifest, platform) into a LaunchPlan.
+ * Pure: everything it needs from the system comes in through the input (file-system view,
+ * env-file reader), so most behaviour is tested without starting a process.
+ */
+import { isPluginCommand, type CommandLine, type LaunchCommand } from './cli';
+import { configError } from './errors';
+import { buildChildEnvironment, draftOtelDefaults, type EnvironmentChanges, type Env } from './environment';
+import { expandPlaceholders, type LoadedManifest, type Placeholder } from './manifest';
+import { pathFor, type PlatformFacts } from './platform';
+import { findExecutable, launchFor, resolveDirectories, type Directories, type FileSystemView } from './resolution';
+
+export const DEFAULT_KILL_AFTER_SECONDS = 10;
+export const DEFAULT_CONNECTOR_PORT = 8080;
+
+export type LaunchMode = 'exec' | 'supervise';
+
+export interface LaunchPlan {
+  command: LaunchCommand;
+  /** Absolute path of the program started (cmd.exe for a batch file, node for an npm shim). */
+  executable: string;
+  /** argv[0] as the child sees it, then its arguments. */
+  argv: string[];
+  windowsVerbatimArguments: boolean;
+  cwd: string;
+  env: Record<string, string>;
+  envChanges: EnvironmentChanges;
+  mode: LaunchMode;
+  modeReason: string;
+  killAfterSeconds: number;
+  directories: Directories;
+  /** The port `start` checks before launching (the connector's default when none is set). */
+  port?: number;
+  manifestFile?: string;
+}
+
+export interface PlanInput {
+  commandLine: CommandLine & { command: LaunchCommand };
+  env: Env;
+  platform: PlatformFacts;
+  cwd: string;
+  shimPath: string;
+  manifest?: LoadedManifest;
+  fs: FileSystemView;
+  /** Reads one env file (dotenv syntax); throws when it is missing. */
+  readEnvFile(file: string): Record<string, string>;
+}
+
+export function planLaunch(input: PlanInput): LaunchPlan {
+  const { commandLine, env, platform, manifest, fs } = input;
+  const { command, options } = commandLine;
+  const path = pathFor(platform.family);
+  const directories = resolveDirectories({ options, env, platform, cwd: input.cwd, shimPath: input.shimPath });
+  const placeholders: Partial<Record<Placeholder, string>> = {
+    connectorDir: directories.connectorDir,
+    pluginDir: directories.pluginDir,
+    contextDir: directories.contextDir,
+    configurationDir: directories.configurationDir,
+    shimDir: directories.shimDir,
+    port: String(directories.port ?? DEFAULT_CONNECTOR_PORT),
+  };
+
+  const { words, baseDir } = commandWords(input, placeholders);
+  const file = findExecutable({ command: words[0], baseDir, env, platform, fs });
+  const launch = launchFor(file, words.slice(1), { env, platform, fs });
+
+  const envFileValues: Record<string, string>[] = [];
+  for (const name of options.envFiles) envFileValues.push(input.readEnvFile(path.resolve(input.cwd, name)));
+  for (const [index, name] of (manifest?.manifest.envFiles ?? []).entries()) {
+    const expanded = expandPlaceholders(name, placeholders, `manifest ${manifest!.file}: $.envFiles[${index}]`);
+    envFileValues.push(input.readEnvFile(path.resolve(manifest!.dir, expanded)));
+  }
+  const manifestEnv = Object.fromEntries(Object.entries(manifest?.manifest.env ?? {}).map(([name, value]) =>
+    [name, expandPlaceholders(value, placeholders, `manifest ${manifest!.file}: $.env.${name}`)]));
+  const { env: childEnv, changes } = buildChildEnvironment(platform.family, {
+    inherited: env,
+    overrides: {
+      HASURA_CONFIGURATION_DIRECTORY: directories.configurationDir,
+      HASURA_CONNECTOR_PORT: options.port === undefined ? undefined : String(options.port),
+    },
+    defaults: [...envFileValues, manifestEnv, draftOtelDefaults(platform.family, env)],
+  });
+
+  const usesContextAsCwd = (command === 'start' || command === 'watch') && directories.contextDir !== undefined;
+  const { mode, reason } = chooseMode(commandLine, platform);
+  return {
+    command,
+    executable: launch.executable,
+    argv: [launch.executable === file ? words[0] : launch.executable, ...launch.args],
+    windowsVerbatimArguments: launch.windowsVerbatimArguments,
+    cwd: usesContextAsCwd ? directories.contextDir! : input.cwd,
+    env: childEnv,
+    envChanges: changes,
+    mode,
+    modeReason: reason,
+    killAfterSeconds: options.killAfter ?? DEFAULT_KILL_AFTER_SECONDS,
+    directories,
+    port: command === 'start' ? (directories.port ?? DEFAULT_CONNECTOR_PORT) : undefined,
+    manifestFile: manifest?.file,
+  };
+}
+
+/** The command's words: the manifest's (placeholders expanded) plus the extra arguments, or the ones given by hand. */
+function commandWords(input: PlanInput, placeholders: Partial<Record<Placeholder, string>>): { words: string[]; baseDir: string } {
+  const { commandLine: { command, options, extraArgs }, manifest } = input;
+  const fromManifest = manifest?.manifest.commands[command];
+  if (fromManifest) {
+    const expanded = fromManifest.map((word, index) =>
+      expandPlaceholders(word, placeholders, `manifest ${manifest!.file}: $.commands.${command}[${index}]`));
+    return { words: [...expanded, ...input.commandLine.extraArgs], baseDir: manifest!.dir };
+  }
+  if (command === 'start') {
+    if (extraArgs.length === 0 || extraArgs[0] === '') {
+      throw configError(manifest ? `manifest ${manifest.file} has no start command` : 'no manifest found and no connector given',
+        'pass the connector after `--` (ndc-shim start -- ./my-connector serve) or name a manifest with --manifest');
+    }
+    return { words: [...extraArgs], baseDir: input.cwd };
+  }
+  if (options.plugin && command !== 'watch') {
+    const subcommand = command === 'cli' ? [] : [command];
+    return { words: [options.plugin, ...subcommand, ...extraArgs], baseDir: input.cwd };
+  }
+  if (manifest) {
+    throw configError(`manifest ${manifest.file} defines no ${command} command`,
+      command === 'watch' ? 'this connector has no watch mode' : `add "${command}" to its commands, or name the plugin with --plugin`);
+  }
+  throw configError(`no manifest found and no plugin given for ${command}`,
+    'name the plugin executable with --plugin, or the manifest with --manifest / NDC_SHIM_MANIFEST');
+}
+
+function chooseMode(commandLine: CommandLine, platform: PlatformFacts): { mode: LaunchMode; reason: string } {
+  if (platform.family === 'windows') return { mode: 'supervise', reason: 'Windows has no exec: the shim supervises the child' };
+  if (commandLine.options.noExec) return { mode: 'supervise', reason: '--no-exec' };
+  if (platform.isPid1) return { mode: 'supervise', reason: 'the shim is PID 1: it stays to forward signals the kernel would otherwise ignore' };
+  if (!platform.execAvailable) return { mode: 'supervise', reason: 'this Node runtime has no process.execve (needs >= 22.15)' };
+  return { mode: 'exec', reason: 'the shim replaces itself with the child (same PID)' };
+}
+
+/** True when the shim must keep its stdout for the child: plugin commands' output is parsed by the CLI. */
+export const stdoutBelongsToChild = (command: LaunchCommand) => isPluginCommand(command);
+

@@ -1,0 +1,82 @@
+/**
+ * Every difference between operating systems lives here, so the rest of the code asks questions
+ * ("can this process exec?", "how are paths joined?") instead of testing process.platform.
+ */
+import * as path from 'node:path';
+
+export type OsFamily = 'posix' | 'windows';
+
+export interface PlatformFacts {
+  family: OsFamily;
+  /** process.platform of the machine, or of the target a test simulates. */
+  platform: NodeJS.Platform;
+  /** process.execve exists (Node >= 22.15 on POSIX). */
+  execAvailable: boolean;
+  /** The shim is PID 1 (a container's entrypoint): the kernel then ignores default-action signals. */
+  isPid1: boolean;
+}
+
+export function currentPlatform(): PlatformFacts {
+  const family: OsFamily = process.platform === 'win32' ? 'windows' : 'posix';
+  return {
+    family,
+    platform: process.platform,
+    execAvailable: family === 'posix' && typeof (process as { execve?: unknown }).execve === 'function',
+    isPid1: process.pid === 1,
+  };
+}
+
+export const pathFor = (family: OsFamily): path.PlatformPath => (family === 'windows' ? path.win32 : path.posix);
+
+export const pathListDelimiter = (family: OsFamily) => (family === 'windows' ? ';' : ':');
+
+export const hasPathSeparator = (family: OsFamily, name: string) =>
+  family === 'windows' ? /[\\/]/.test(name) : name.includes('/');
+
+export const DEFAULT_PATHEXT = '.COM;.EXE;.BAT;.CMD';
+
+/** Windows environment names are case-insensitive: find the key as spelled in this environment. */
+export function envKey(family: OsFamily, env: Record<string, string | undefined>, name: string): string {
+  if (family !== 'windows') return name;
+  const upper = name.toUpperCase();
+  return Object.keys(env).find((key) => key.toUpperCase() === upper) ?? name;
+}
+
+export function readEnv(family: OsFamily, env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[envKey(family, env, name)];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Executable file names as shipped: `ndc-shim` / `ndc-shim.exe`. */
+export const executableSuffix = (family: OsFamily) => (family === 'windows' ? '.exe' : '');
+
+/**
+ * Signals that reach both the shim and the child when typed at a terminal whose foreground
+ * process group holds them both; forwarding them again would deliver them twice.
+ */
+export const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT', 'SIGWINCH']);
+
+/**
+ * Signals the supervisor forwards to the child. Left out: SIGKILL and SIGSTOP (uncatchable),
+ * SIGCHLD (about the shim's own children), synchronous faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL:
+ * they concern the shim's own code), and the job-control signals SIGTSTP, SIGTTIN, SIGTTOU and
+ * SIGCONT, which the supervisor handles itself so that Ctrl+Z and `fg` work. On Windows the console
+ * delivers Ctrl+C and Ctrl+Break to every attached process, so nothing is forwarded there.
+ */
+export function forwardedSignals(facts: PlatformFacts): NodeJS.Signals[] {
+  if (facts.family === 'windows') return [];
+  const common: NodeJS.Signals[] = [
+    'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM',
+    'SIGWINCH', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
+  ];
+  return facts.platform === 'linux' ? [...common, 'SIGPWR', 'SIGSTKFLT'] : common;
+}
+
+/**
+ * Signals whose default action dumps core. When the child dies by one, the shim exits with
+ * 128+N instead of re-raising it: re-raising could write a core file of the shim itself into the
+ * working directory (the user's configuration directory under `start`).
+ */
+export const CORE_DUMPING_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
+  'SIGQUIT', 'SIGABRT', 'SIGIOT', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS', 'SIGXCPU', 'SIGXFSZ',
+]);

@@ -1,0 +1,65 @@
+/** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { ExitCode } from './errors';
+import type { Directories } from './resolution';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  exitCode?: number;
+}
+
+const isDirectory = (dir: string) => {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+export function checkConnectorDir(directories: Directories): CheckResult {
+  const dir = directories.connectorDir;
+  return isDirectory(dir)
+    ? { name: 'connector directory', ok: true, detail: dir }
+    : { name: 'connector directory', ok: false, detail: `connector directory does not exist: ${dir}`,
+      fix: 'set HASURA_DDN_NATIVE_CONNECTOR_DIR or --connector-dir to the directory holding the connector', exitCode: ExitCode.failure };
+}
+
+export function checkConfigurationDir(directories: Directories): CheckResult {
+  const dir = directories.configurationDir;
+  if (dir === undefined) {
+    return { name: 'configuration directory', ok: true, detail: 'not set: the connector uses its own default' };
+  }
+  return isDirectory(dir)
+    ? { name: 'configuration directory', ok: true, detail: dir }
+    : { name: 'configuration directory', ok: false, detail: `configuration directory does not exist: ${dir}`,
+      fix: 'create it, or point --configuration / --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the connector\'s configuration', exitCode: ExitCode.failure };
+}
+
+/**
+ * Binds the port on the host the connector will use (HASURA_CONNECTOR_HOST, default `::`, which
+ * also covers IPv4) and releases it at once. Something else listening there makes the bind fail.
+ */
+export function checkPortFree(port: number, host: string | undefined): Promise<CheckResult> {
+  const name = 'port';
+  const attempt = (bindHost: string) => new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    server.listen({ port, host: bindHost, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+  return (async () => {
+    let error = await attempt(host ?? '::');
+    // No IPv6 on this machine: the connector's `::` then means every IPv4 address.
+    if (!host && error && (error.code === 'EAFNOSUPPORT' || error.code === 'EADDRNOTAVAIL')) error = await attempt('0.0.0.0');
+    if (!error) return { name, ok: true, detail: `${port} is free` };
+    if (error.code === 'EADDRINUSE') {
+      return { name, ok: false, detail: `port ${port} is already in use: something else holds it`,
+        fix: `stop that process, or give this connector another port with --port or HASURA_CONNECTOR_PORT`, exitCode: ExitCode.failure };
+    }
+    return { name, ok: false, detail: `cannot listen on port ${port}: ${error.code ?? error.message}`,
+      fix: error.code === 'EACCES' ? 'use a port above 1023 or run with the needed privileges' : 'check HASURA_CONNECTOR_HOST and --port', exitCode: ExitCode.failure };
+  })();
+}

@@ -1,0 +1,79 @@
+/** The real system behind the planner's inputs: where the shim is, the file system, env files. */
+import * as fs from 'node:fs';
+import { ExitCode, ShimError } from './errors';
+import { currentPlatform, type PlatformFacts } from './platform';
+import type { FileSystemView } from './resolution';
+
+export interface Runtime {
+  facts: PlatformFacts;
+  /** The shim executable, or the script when a Node binary runs the bundle. */
+  shimPath: string;
+  /** Re-invokes this shim: [executable, ...leading args]. */
+  selfCommand: string[];
+  /** Arguments given to the shim. */
+  args: string[];
+  fs: FileSystemView;
+  readEnvFile(file: string): Record<string, string>;
+}
+
+function isSingleExecutable(): boolean {
+  try {
+    return (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
+
+export function currentRuntime(): Runtime {
+  const sea = isSingleExecutable();
+  // In a single executable, argv[1] repeats the executable's path; the shim's arguments follow.
+  const shimPath = sea ? process.execPath : fs.realpathSync(process.argv[1]);
+  return {
+    facts: currentPlatform(),
+    shimPath,
+    selfCommand: sea ? [process.execPath] : [process.execPath, shimPath],
+    args: process.argv.slice(2),
+    fs: realFileSystem,
+    readEnvFile,
+  };
+}
+
+export const realFileSystem: FileSystemView = {
+  kind(file) {
+    try {
+      const stat = fs.statSync(file);
+      return stat.isDirectory() ? 'directory' : 'file';
+    } catch {
+      return 'missing';
+    }
+  },
+  isExecutable(file) {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  readText(file) {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** Parses an env file with dotenv (loaded only when an env file is asked for). Never touches process.env. */
+function readEnvFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ShimError(`cannot read env file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, ExitCode.config,
+      'create it, or remove it from --env-file / the manifest\'s envFiles');
+  }
+  const dotenv = require('dotenv') as typeof import('dotenv');
+  return dotenv.parse(text);
+}

@@ -1,0 +1,60 @@
+/** Signal facts the supervisor needs: numbers, terminal foreground, process identity. */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { PlatformFacts } from './platform';
+
+export const signalNumber = (signal: NodeJS.Signals): number => os.constants.signals[signal] ?? 0;
+
+/**
+ * True when this process is in the foreground process group of its controlling terminal: then a
+ * Ctrl+C, Ctrl+\ or window resize typed there has already been delivered by the kernel to the
+ * child too (same process group), and forwarding it would deliver it twice.
+ */
+export function inTerminalForeground(facts: PlatformFacts): boolean {
+  if (facts.family === 'windows') return true;
+  if (facts.platform === 'linux') {
+    const stat = readProcStat(process.pid);
+    // tty_nr 0: no controlling terminal, so nothing was typed at one.
+    return stat !== undefined && stat.ttyNr !== 0 && stat.tpgid === stat.pgrp;
+  }
+  try {
+    const [tpgid, pgid] = execFileSync('ps', ['-o', 'tpgid=,pgid=', '-p', String(process.pid)], { encoding: 'utf8', timeout: 2000 })
+      .trim().split(/\s+/).map(Number);
+    return tpgid > 0 && tpgid === pgid;
+  } catch {
+    return false;
+  }
+}
+
+interface ProcStat { state: string; pgrp: number; ttyNr: number; tpgid: number; startTime: string }
+
+function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: fields start after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]), startTime: fields[19] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What identifies a process beyond its PID, which the system may reuse once it is gone: its start
+ * time. Undefined when the process does not exist, has exited, or cannot be read.
+ */
+export function processIdentity(pid: number, facts: PlatformFacts): string | undefined {
+  // A zombie has finished: it only waits to be reaped, and counts as gone.
+  if (facts.platform === 'linux') {
+    const stat = readProcStat(pid);
+    return stat && stat.state !== 'Z' ? stat.startTime : undefined;
+  }
+  try {
+    const [state, ...started] = execFileSync('ps', ['-o', 'stat=,lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 })
+      .trim().split(/\s+/);
+    return state && !state.startsWith('Z') ? started.join(' ') : undefined;
+  } catch {
+    return undefined;
+  }
+}
