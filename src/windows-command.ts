@@ -6,13 +6,13 @@
  */
 import { usageError } from './errors';
 
-// cross-spawn's own escaping functions; its parse() only applies them when the host is Windows,
-// so the shim builds the cmd.exe line itself (the same shape cross-spawn builds) and can plan
+// cross-spawn's cmd.exe metacharacter escaping; its parse() only applies it when the host is
+// Windows, so the shim builds the cmd.exe line itself (the shape cross-spawn builds) and can plan
 // Windows launches on any OS.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const crossSpawnEscape = require('cross-spawn/lib/util/escape.js') as {
+  /** Puts a caret before each of cmd.exe's metacharacters. */
   command(text: string): string;
-  argument(text: string, doubleEscapeMetaChars: boolean): string;
 };
 
 export const isBatchFile = (file: string) => /\.(cmd|bat)$/i.test(file);
@@ -25,11 +25,25 @@ export interface WindowsLaunch {
 }
 
 /**
- * cmd.exe /d /s /c "<escaped batch path> <escaped args>": the line cross-spawn builds, with two
- * of its gaps closed. Every batch file's arguments are escaped twice (cross-spawn does it only for
- * files under node_modules/.bin), because a batch file that passes %* on makes cmd.exe parse the
- * line a second time. A line break cannot be passed through cmd.exe at all (it ends the command),
- * so an argument holding one is refused instead of being cut short.
+ * Quotes one argument for the C runtime's parser (CommandLineToArgvW rules): a run of n
+ * backslashes before a quote becomes 2n+1 backslashes and the quote; a run at the end is doubled
+ * before the closing quote. cross-spawn's own version (since its ReDoS fix) doubles only the last
+ * backslash of a run, so `\\"` would arrive mangled: this replaces that step.
+ */
+export function quoteForMsvcrt(arg: string): string {
+  const escaped = arg
+    .replace(/(\\*)"/g, (_whole, slashes: string) => `${slashes}${slashes}\\"`)
+    .replace(/(\\+)$/, (slashes: string) => slashes + slashes);
+  return `"${escaped}"`;
+}
+
+/**
+ * cmd.exe /d /s /c "<escaped batch path> <escaped args>": the line cross-spawn builds, with its
+ * gaps closed. Arguments are quoted correctly for the C runtime (see quoteForMsvcrt), and every
+ * batch file's arguments get cmd.exe's caret escaping twice (cross-spawn does it only for files
+ * under node_modules/.bin), because a batch file that passes %* on makes cmd.exe parse the line a
+ * second time. A line break cannot be passed through cmd.exe at all (it ends the command), so an
+ * argument holding one is refused instead of being cut short.
  */
 export function batchFileLaunch(batchFile: string, args: readonly string[], comspec: string | undefined): WindowsLaunch {
   args.forEach((arg, index) => {
@@ -38,7 +52,8 @@ export function batchFileLaunch(batchFile: string, args: readonly string[], coms
         'pass it without line breaks, or point the manifest at an .exe instead of a .cmd/.bat');
     }
   });
-  const line = [crossSpawnEscape.command(batchFile), ...args.map((arg) => crossSpawnEscape.argument(arg, true))].join(' ');
+    const escapeMeta = crossSpawnEscape.command;
+  const line = [escapeMeta(batchFile), ...args.map((arg) => escapeMeta(escapeMeta(quoteForMsvcrt(arg))))].join(' ');
   return { executable: comspec || 'cmd.exe', args: ['/d', '/s', '/c', `"${line}"`], verbatim: true };
 }
 

@@ -1,0 +1,143 @@
+// Shared test helpers: the shims under test, bounded runs of real processes, PID tracking and teardown.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+export const PROBE = join(FIXTURES, 'probe.cjs');
+export const RECORDER = join(FIXTURES, 'signal-recorder.cjs');
+/** The machine's Node: what `node` means for connectors, and the runtime of the bundle variant. */
+export const NODE = process.execPath;
+export const SEA = join(ROOT, 'dist', 'ndc-shim-linux-x64');
+export const BUNDLE = join(ROOT, 'dist', 'ndc-shim.cjs');
+
+/**
+ * The shims under test. `sea` is the shipped single-file executable (Node 22: exec mode);
+ * `bundle` is the same code on the machine's Node 20, which has no execve (supervise mode).
+ */
+export const SHIMS = [
+  { name: 'sea', command: [SEA], execs: true },
+  { name: 'bundle', command: [NODE, BUNDLE], execs: false },
+].filter((shim) => existsSync(shim.command.at(-1)));
+
+export const seaShim = () => SHIMS.find((shim) => shim.name === 'sea');
+
+const tracked = new Set();
+const tempDirs = [];
+
+/** Every process a test starts is tracked by PID and killed in teardown if it is still there. */
+export function track(pid) {
+  if (pid) tracked.add(pid);
+  return pid;
+}
+
+export function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+after(() => {
+  for (const pid of tracked) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(prefix = 'ndc-shim-test-') {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/**
+ * Runs a command to completion within `timeoutMs` (then SIGKILLs it and fails).
+ * Returns exit code, signal, stdout and stderr.
+ */
+export function run(command, args = [], { env = process.env, cwd, timeoutMs = 20000, input, stdio } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd, stdio: stdio ?? ['pipe', 'pipe', 'pipe'] });
+    track(child.pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk) => { stdout += chunk; });
+    child.stderr?.on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out after ${timeoutMs} ms: ${command} ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, pid: child.pid });
+    });
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin?.end();
+  });
+}
+
+export const runShim = (shim, args, options) => run(shim.command[0], [...shim.command.slice(1), ...args], options);
+
+/** Starts a long-running process and returns it (tracked); the caller waits for it with `exited`. */
+export function start(command, args = [], { env = process.env, cwd, stdio = ['ignore', 'pipe', 'pipe'], detached = false } = {}) {
+  const child = spawn(command, args, { env, cwd, stdio, detached });
+  track(child.pid);
+  child.output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk) => { child.output.stdout += chunk; });
+  child.stderr?.on('data', (chunk) => { child.output.stderr += chunk; });
+  child.done = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return child;
+}
+
+export const startShim = (shim, args, options) => start(shim.command[0], [...shim.command.slice(1), ...args], options);
+
+/** Resolves once `child` has closed, or rejects after `timeoutMs`. */
+export function exited(child, timeoutMs = 10000) {
+  let timer;
+  return Promise.race([
+    child.done.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`process ${child.pid} still running after ${timeoutMs} ms`)), timeoutMs); }),
+  ]);
+}
+
+/** Polls `predicate` every 20 ms until it returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor(predicate, timeoutMs = 10000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const readIfExists = (file) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+
+/** PIDs of processes whose command line contains `text` (from /proc). */
+export function processesMatching(text) {
+  const result = spawnSync('pgrep', ['-f', '--', text], { encoding: 'utf8' });
+  return result.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
+}
+
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+export async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const signalNumber = (name) => ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 })[name];
