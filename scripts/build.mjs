@@ -12,6 +12,8 @@ import { bundle } from './bundle.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
+/** dist/.stamps/<target> holds the sha256 of the bundle baked into that executable. */
+export const STAMPS = join(root, 'dist', '.stamps');
 export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
 
 const onPath = (tool) => spawnSync(process.platform === 'win32' ? 'where' : 'which', [tool], { stdio: 'ignore' }).status === 0;
@@ -52,6 +54,7 @@ function prepareBase(target, binary, warnings) {
 
 export async function buildExecutables({ targets = ALL_TARGETS, strict = false, log = console.log } = {}) {
   const { outfile } = await bundle();
+  const bundleHash = createHash('sha256').update(readFileSync(outfile)).digest('hex');
   const runner = buildNode();
   const built = [];
   const skipped = [];
@@ -86,6 +89,8 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
       continue;
     }
     built.push({ target, file: output, size: statSync(output).size, source });
+    mkdirSync(STAMPS, { recursive: true });
+    writeFileSync(join(STAMPS, target), bundleHash);
     log(`built ${executableName(target)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${distConfig.version} from the ${source})`);
   }
   const sums = built.map(({ target, file }) => `${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${executableName(target)}`);
@@ -94,6 +99,24 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
   for (const { target, reason } of skipped) log(`skipped ${target}: ${reason}`);
   if (strict && skipped.length) throw new Error(`--strict: ${skipped.length} target(s) skipped`);
   return { built, skipped, warnings };
+}
+
+/**
+ * Makes sure the executables for `targets` embed the current sources (rebuilding the stale ones)
+ * and returns their paths; fails when this machine's own executable cannot be built.
+ */
+export async function ensureFreshExecutables(targets, log = console.log) {
+  const { outfile } = await bundle();
+  const bundleHash = createHash('sha256').update(readFileSync(outfile)).digest('hex');
+  const isFresh = (target) => existsSync(join(root, 'dist', executableName(target)))
+    && existsSync(join(STAMPS, target)) && readFileSync(join(STAMPS, target), 'utf8') === bundleHash;
+  const stale = targets.filter((target) => !isFresh(target));
+  if (stale.length) {
+    log(`building ${stale.join(', ')} (the sources changed since the last build)...`);
+    const { skipped } = await buildExecutables({ targets: stale, log });
+    if (skipped.some(({ target }) => target === hostTarget())) throw new Error(`cannot build the executable for this machine (${hostTarget()})`);
+  }
+  return targets.map((target) => join(root, 'dist', executableName(target)));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -113,22 +113,25 @@ const PLACEHOLDER_SOURCES: Record<Placeholder, string> = {
   port: '--port or HASURA_CONNECTOR_PORT',
 };
 
-const PLACEHOLDER_PATTERN = /\{\{|\}\}|\{([^{}]*)\}/g;
+/**
+ * `{name}` (an identifier) is a placeholder and `{{name}}` a literal `{name}`; any other brace is
+ * literal, so JSON or templates in an argument pass through untouched.
+ */
+const PLACEHOLDER_PATTERN = /\{\{([A-Za-z_]\w*)\}\}|\{([A-Za-z_]\w*)\}/g;
 
 function checkPlaceholders(text: string, jsonPath: string, file: string) {
   for (const match of text.matchAll(PLACEHOLDER_PATTERN)) {
-    if (match[1] !== undefined && !(PLACEHOLDERS as readonly string[]).includes(match[1])) {
-      throw configError(`manifest ${file}: ${jsonPath}: unknown placeholder {${match[1]}}`,
-        `use one of ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')}, or write {{ and }} for literal braces`);
+    if (match[2] !== undefined && !(PLACEHOLDERS as readonly string[]).includes(match[2])) {
+      throw configError(`manifest ${file}: ${jsonPath}: unknown placeholder {${match[2]}}`,
+        `use one of ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')}, or write {{${match[2]}}} for a literal {${match[2]}}`);
     }
   }
 }
 
-/** Replaces {name} with its value; {{ and }} stand for literal braces. */
+/** Replaces {name} with its value; {{name}} stands for a literal {name}. */
 export function expandPlaceholders(text: string, values: PlaceholderValues, where: string): string {
-  return text.replace(PLACEHOLDER_PATTERN, (whole, name: string | undefined) => {
-    if (whole === '{{') return '{';
-    if (whole === '}}') return '}';
+  return text.replace(PLACEHOLDER_PATTERN, (_whole, literal: string | undefined, name: string | undefined) => {
+    if (literal !== undefined) return `{${literal}}`;
     const key = name as Placeholder;
     if (!(PLACEHOLDERS as readonly string[]).includes(key)) {
       throw configError(`${where}: unknown placeholder {${name}}`, `use one of ${PLACEHOLDERS.map((n) => `{${n}}`).join(', ')}`);

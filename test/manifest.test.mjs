@@ -37,8 +37,10 @@ test('errors name the JSON path and what was expected', () => {
   rejects({ commands: { start: ['{connectorDri}/x'] } }, /\$\.commands\.start\[0\]: unknown placeholder \{connectorDri\}/);
 });
 
-test('placeholders expand; {{ and }} are literal braces; a missing value names its sources', () => {
+test('placeholders expand; {{name}} is a literal {name}; other braces are literal; a missing value names its sources', () => {
   assert.equal(expandPlaceholders('{connectorDir}/bin/{{x}}', { connectorDir: '/c d' }, 'w'), '/c d/bin/{x}');
+  assert.equal(expandPlaceholders('{"a":{"b":[1]}} {port}', { port: '8080' }, 'w'), '{"a":{"b":[1]}} 8080');
+  assert.doesNotThrow(() => parseManifest(JSON.stringify({ commands: { start: ['x', '{"json": true}', '{ spaced }', '{{literal}}'] } }), FILE));
   assert.throws(() => expandPlaceholders('{contextDir}/a', {}, 'where'),
     (error) => error.exitCode === 78 && /where: placeholder \{contextDir\} has no value/.test(error.message) && /HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH/.test(error.fix));
 });
