@@ -58,7 +58,8 @@ export const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 
 
 /**
  * Signals the supervisor forwards to the child. Left out: SIGKILL and SIGSTOP (uncatchable),
- * SIGCHLD (about the shim's own children), synchronous faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL:
+ * SIGCHLD (about the shim's own children), SIGIO/SIGPOLL (raised by the kernel for the receiving
+ * process's own asynchronous descriptors, so equally about the shim; Node also mis-dispatches it), synchronous faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL:
  * they concern the shim's own code), and the job-control signals SIGTSTP, SIGTTIN, SIGTTOU and
  * SIGCONT, which the supervisor handles itself so that Ctrl+Z and `fg` work. On Windows the console
  * delivers Ctrl+C and Ctrl+Break to every attached process, so nothing is forwarded there.
@@ -67,7 +68,7 @@ export function forwardedSignals(facts: PlatformFacts): NodeJS.Signals[] {
   if (facts.family === 'windows') return [];
   const common: NodeJS.Signals[] = [
     'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM',
-    'SIGWINCH', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
+    'SIGWINCH', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
   ];
   return facts.platform === 'linux' ? [...common, 'SIGPWR', 'SIGSTKFLT'] : common;
 }

@@ -84,7 +84,17 @@ export function run(command, args = [], { env = process.env, cwd, timeoutMs = 20
   });
 }
 
-export const runShim = (shim, args, options) => run(shim.command[0], [...shim.command.slice(1), ...args], options);
+/**
+ * A port for each shim run: `start` checks that its port is free, so tests running side by side
+ * must not share the default 8080. Ranges differ per test process (one per file).
+ */
+let nextPort = 20000 + (process.pid % 2000) * 20;
+const withTestPort = (options = {}) => {
+  const env = options.env ?? process.env;
+  return 'HASURA_CONNECTOR_PORT' in env ? options : { ...options, env: { ...env, HASURA_CONNECTOR_PORT: String(nextPort++) } };
+};
+
+export const runShim = (shim, args, options) => run(shim.command[0], [...shim.command.slice(1), ...args], withTestPort(options));
 
 /** Starts a long-running process and returns it (tracked); the caller waits for it with `exited`. */
 export function start(command, args = [], { env = process.env, cwd, stdio = ['ignore', 'pipe', 'pipe'], detached = false } = {}) {
@@ -97,7 +107,7 @@ export function start(command, args = [], { env = process.env, cwd, stdio = ['ig
   return child;
 }
 
-export const startShim = (shim, args, options) => start(shim.command[0], [...shim.command.slice(1), ...args], options);
+export const startShim = (shim, args, options) => start(shim.command[0], [...shim.command.slice(1), ...args], withTestPort(options));
 
 /** Resolves once `child` has closed, or rejects after `timeoutMs`. */
 export function exited(child, timeoutMs = 10000) {

@@ -1,0 +1,94 @@
+// Signals: exec keeps the PID; supervision forwards every catchable signal exactly once, honours
+// --kill-after, and never leaves the child (or a helper) behind, even when the shim is SIGKILLed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readlinkSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHIMS, RECORDER, NODE, SEA, seaShim, startShim, exited, tempDir, waitFor, readIfExists, isAlive, processesMatching, track } from './helpers.mjs';
+
+const SUPERVISORS = SHIMS.map((shim) => ({ shim, flags: shim.execs ? ['--no-exec'] : [], label: shim.execs ? `${shim.name} --no-exec` : `${shim.name} supervise` }));
+
+async function startRecorder(shim, flags, { extraEnv = {}, shimArgs = [] } = {}) {
+  const dir = tempDir();
+  const files = { record: join(dir, 'signals'), ready: join(dir, 'ready') };
+  const env = { ...process.env, RECORD_FILE: files.record, READY_FILE: files.ready, ...extraEnv };
+  const child = startShim(shim, [...flags, ...shimArgs, 'start', '--', NODE, RECORDER], { env });
+  const recorderPid = Number(await waitFor(() => readIfExists(files.ready), 10000, 'the recorder to be ready'));
+  track(recorderPid);
+  const received = () => readIfExists(files.record).split('\n').filter(Boolean);
+  return { child, recorderPid, received, files };
+}
+
+const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGPIPE', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR', 'SIGXCPU', 'SIGXFSZ', 'SIGCONT'];
+
+for (const { shim, flags, label } of SUPERVISORS) {
+  test(`${label}: every catchable signal sent to the shim reaches the child exactly once; SIGTERM ends both`, async () => {
+    const { child, recorderPid, received } = await startRecorder(shim, flags);
+    assert.notEqual(recorderPid, child.pid, 'supervised: the child is a separate process');
+    for (const signal of FORWARDED) {
+      process.kill(child.pid, signal);
+      await waitFor(() => received().includes(signal), 5000, `${signal} to arrive`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const signal of FORWARDED) assert.equal(received().filter((name) => name === signal).length, 1, `${signal} exactly once`);
+    process.kill(child.pid, 'SIGTERM');
+    const { code, signal } = await exited(child);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null });
+    assert.equal(isAlive(recorderPid), false);
+  });
+
+  test(`${label}: --kill-after SIGKILLs a child that ignores SIGTERM; 0 never does`, async () => {
+    const stubborn = await startRecorder(shim, flags, { extraEnv: { IGNORE_TERM: '1' }, shimArgs: ['--kill-after', '1'] });
+    process.kill(stubborn.child.pid, 'SIGTERM');
+    const result = await exited(stubborn.child, 10000);
+    assert.ok(stubborn.received().includes('SIGTERM'));
+    assert.equal(result.signal, 'SIGKILL', 'the shim dies the way its child did');
+    assert.equal(isAlive(stubborn.recorderPid), false);
+
+    const patient = await startRecorder(shim, flags, { extraEnv: { IGNORE_TERM: '1' }, shimArgs: ['--kill-after', '0'] });
+    process.kill(patient.child.pid, 'SIGTERM');
+    await waitFor(() => patient.received().includes('SIGTERM'), 5000, 'SIGTERM to arrive');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(isAlive(patient.recorderPid), true, 'with --kill-after 0 the child is left to finish');
+    process.kill(patient.recorderPid, 'SIGKILL');
+    await exited(patient.child);
+  });
+
+  test(`${label}: when the shim is SIGKILLed, the child is gone within the grace period plus one second`, async () => {
+    const polite = await startRecorder(shim, flags, { shimArgs: ['--kill-after', '2'] });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the lifeline starts beside the child
+    process.kill(polite.child.pid, 'SIGKILL');
+    await waitFor(() => !isAlive(polite.recorderPid), 1000 + 500, 'a child that obeys SIGTERM to go');
+    assert.deepEqual(polite.received(), ['SIGTERM']);
+
+    const stubborn = await startRecorder(shim, flags, { extraEnv: { IGNORE_TERM: '1' }, shimArgs: ['--kill-after', '1'] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(stubborn.child.pid, 'SIGKILL');
+    await waitFor(() => !isAlive(stubborn.recorderPid), 1000 + 1000 + 500, 'a child that ignores SIGTERM to be killed');
+    await waitFor(() => processesMatching(`--internal-lifeline ${stubborn.recorderPid}`).length === 0, 2000, 'the lifeline to leave');
+  });
+
+  test(`${label}: no helper process is left behind after the child exits`, async () => {
+    const { child, recorderPid } = await startRecorder(shim, flags);
+    await waitFor(() => processesMatching(`--internal-lifeline ${recorderPid}`).length === 1, 5000, 'the lifeline to start');
+    process.kill(child.pid, 'SIGTERM');
+    await exited(child);
+    await waitFor(() => processesMatching(`--internal-lifeline ${recorderPid}`).length === 0, 2000, 'the lifeline to leave');
+  });
+}
+
+test('sea exec: the connector takes over the shim\'s PID and nothing of the shim remains', { skip: !seaShim() && 'no built executable' }, async () => {
+  const { child, recorderPid, received } = await startRecorder(seaShim(), []);
+  assert.equal(recorderPid, child.pid, 'same PID');
+  assert.equal(readlinkSync(`/proc/${child.pid}/exe`), realpathSync(NODE), 'the process image is the connector\'s');
+  const seaPath = realpathSync(SEA);
+  const shimProcesses = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
+    try { return readlinkSync(`/proc/${pid}/exe`) === seaPath; } catch { return false; }
+  });
+  assert.deepEqual(shimProcesses, [], 'no process runs the shim executable');
+  assert.doesNotMatch(readFileSync(`/proc/${child.pid}/status`, 'utf8'), /^Threads:\s+1$/m, 'sanity: a Node process');
+  process.kill(child.pid, 'SIGUSR2');
+  await waitFor(() => received().includes('SIGUSR2'), 5000, 'SIGUSR2 to arrive directly');
+  process.kill(child.pid, 'SIGTERM');
+  assert.deepEqual(await exited(child), { code: 0, signal: null });
+});
