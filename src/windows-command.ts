@@ -38,7 +38,7 @@ export function quoteForMsvcrt(arg: string): string {
 }
 
 /**
- * cmd.exe /d /s /c "<escaped batch path> <escaped args>": the line cross-spawn builds, with its
+ * cmd.exe /d /s /c ""<batch path>" <escaped args>": the line cross-spawn builds, with its
  * gaps closed. Arguments are quoted correctly for the C runtime (see quoteForMsvcrt), and every
  * batch file's arguments get cmd.exe's caret escaping twice (cross-spawn does it only for files
  * under node_modules/.bin), because a batch file that passes %* on makes cmd.exe parse the line a
@@ -53,7 +53,9 @@ export function batchFileLaunch(batchFile: string, args: readonly string[], coms
     }
   });
     const escapeMeta = crossSpawnEscape.command;
-  const line = [escapeMeta(batchFile), ...args.map((arg) => escapeMeta(escapeMeta(quoteForMsvcrt(arg))))].join(' ');
+  // The path is quoted rather than caret-escaped: a Windows path cannot contain a quote, quoting
+  // keeps its spaces and metacharacters literal, and Wine's cmd.exe rejects caret-escaped spaces.
+  const line = [`"${batchFile}"`, ...args.map((arg) => escapeMeta(escapeMeta(quoteForMsvcrt(arg))))].join(' ');
   return { executable: comspec || 'cmd.exe', args: ['/d', '/s', '/c', `"${line}"`], verbatim: true };
 }
 

@@ -3,10 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, PROBE, runShim, tempDir } from './helpers.mjs';
-
-export const CORPUS = ['', ' ', 'a b', '"', "'", 'say "hi"', 'back\\slash', 'q\\"x', '\\\\"', 'ends\\', '--', '--help', '-e', '--manifest',
-  '$HOME', '${PATH}', '`id`', '%PATH%', '!PATH!', '^&|<>()', 'a;b', '*', '~', 'é ü 日本 🚀', 'x'.repeat(10000), 'line1\nline2', '\t'];
+import { SHIMS, PROBE, CORPUS, runShim, tempDir } from './helpers.mjs';
 
 function setup() {
   const dir = tempDir();

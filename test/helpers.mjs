@@ -150,4 +150,8 @@ export async function freePort() {
   });
 }
 
+/** Arguments that must reach a child byte for byte. */
+export const CORPUS = ['', ' ', 'a b', '"', "'", 'say "hi"', 'back\\slash', 'q\\"x', '\\\\"', 'ends\\', '--', '--help', '-e', '--manifest',
+  '$HOME', '${PATH}', '`id`', '%PATH%', '!PATH!', '^&|<>()', 'a;b', '*', '~', 'é ü 日本 🚀', 'x'.repeat(10000), 'line1\nline2', '\t'];
+
 export const signalNumber = (name) => ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 })[name];

@@ -159,7 +159,7 @@ test('Windows: PATHEXT finds .exe and .cmd; batch files go through cmd.exe; npm 
   assert.equal(exe.mode, 'supervise');
   const batch = winPlan({ commands: { start: ['{connectorDir}\\tool', 'a b'] } });
   assert.equal(batch.executable, 'C:\\Windows\\system32\\cmd.exe');
-  assert.deepEqual(batch.argv.slice(1), ['/d', '/s', '/c', '"C:\\conn\\tool.cmd ^^^"a^^^ b^^^""']);
+  assert.deepEqual(batch.argv.slice(1), ['/d', '/s', '/c', '""C:\\conn\\tool.cmd" ^^^"a^^^ b^^^""']);
   assert.equal(batch.windowsVerbatimArguments, true);
   const npm = winPlan({ commands: { start: ['x'], cli: ['plug'] } }, ['cli', 'a"b', '']);
   assert.equal(npm.executable, 'C:\\Program Files\\nodejs\\node.exe');

@@ -59,7 +59,7 @@ test('every batch file gets the double-escaped line cross-spawn builds (golden)'
   assert.equal(launch.executable, 'C:\\Windows\\system32\\cmd.exe');
   assert.equal(launch.verbatim, true);
   assert.deepEqual(launch.args, ['/d', '/s', '/c',
-    '"C:\\My^ Tools\\run.cmd ^^^"a^^^ b^^^" ^^^"^^^%PATH^^^%^^^" ^^^"x^^^&y^^^" ^^^"\\^^^"q\\^^^"^^^" ^^^"^^^""']);
+    '""C:\\My Tools\\run.cmd" ^^^"a^^^ b^^^" ^^^"^^^%PATH^^^%^^^" ^^^"x^^^&y^^^" ^^^"\\^^^"q\\^^^"^^^" ^^^"^^^""']);
   assert.equal(batchFileLaunch('x.bat', [], undefined).executable, 'cmd.exe');
 });
 

@@ -1,0 +1,107 @@
+// The Windows executable, run under Wine: arguments verbatim through an .exe and a .cmd plugin,
+// PATHEXT resolution, exit codes, a missing executable. Skipped, with the reason, where Wine or
+// the Windows build is missing. Under Wine a Node program's stdout/stderr must go to files.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, PROBE, CORPUS, run, tempDir } from './helpers.mjs';
+
+const WIN_SHIM = join(ROOT, 'dist', 'ndc-shim-win-x64.exe');
+const { version } = JSON.parse(readFileSync(join(ROOT, 'dist-config', 'node.json'), 'utf8'));
+const NODE_DIR = join(ROOT, '.cache', 'node', version, 'win-x64');
+const haveWine = spawnSync('wine', ['--version'], { stdio: 'ignore' }).status === 0;
+const skip = !haveWine ? 'Wine is not installed (apt-get install -y wine)'
+  : !existsSync(WIN_SHIM) ? 'dist/ndc-shim-win-x64.exe is not built (npm run build)'
+    : !existsSync(join(NODE_DIR, 'node.exe')) ? 'the Windows node.exe base binary is not cached (npm run build)' : false;
+if (skip) console.log(`# skipping the Windows tests: ${skip}`);
+
+const WINE_ENV = { ...process.env, WINEPREFIX: join(ROOT, '.cache', 'wine'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+// Node refuses Windows versions before 8.1, and a new Wine prefix reports Windows 7.
+before(async () => {
+  if (skip) return;
+  const { code, stderr } = await run('wine', ['reg', 'add', 'HKEY_CURRENT_USER\\Software\\Wine', '/v', 'Version', '/t', 'REG_SZ', '/d', 'win10', '/f'],
+    { env: WINE_ENV, timeoutMs: 120000, stdio: ['ignore', 'ignore', 'pipe'] });
+  assert.equal(code, 0, `could not set the Wine prefix to Windows 10: ${stderr}`);
+});
+
+const winPath = (unixPath) => `Z:${unixPath.replace(/\//g, '\\')}`;
+
+/** Runs the Windows shim under Wine with stdout/stderr in files; returns the exit code and both outputs. */
+async function wineShim(dir, args, env = {}) {
+  const out = join(dir, 'stdout.txt');
+  const err = join(dir, 'stderr.txt');
+  const stdoutFd = openSync(out, 'w');
+  const stderrFd = openSync(err, 'w');
+  try {
+    const { code } = await run('wine', [WIN_SHIM, ...args], { env: { ...WINE_ENV, ...env }, cwd: dir, stdio: ['ignore', stdoutFd, stderrFd], timeoutMs: 120000 });
+    return { code, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  } finally {
+    closeSync(stdoutFd);
+    closeSync(stderrFd);
+  }
+}
+
+function layout() {
+  const dir = tempDir();
+  const pluginDir = join(dir, 'plugin dir');
+  mkdirSync(pluginDir);
+  // A batch file that passes its arguments on with %*, as npm-style wrappers do.
+  writeFileSync(join(pluginDir, 'probe.cmd'), `@"${winPath(join(NODE_DIR, 'node.exe'))}" "${winPath(PROBE)}" %*\r\n`);
+  const manifest = join(dir, 'ndc-shim.json');
+  writeFileSync(manifest, JSON.stringify({
+    commands: {
+      start: [`${winPath(NODE_DIR)}\\node`, winPath(PROBE), 'serve'],
+      cli: [`${winPath(NODE_DIR)}\\node.exe`, winPath(PROBE)],
+      update: ['{pluginDir}/probe', 'update'],
+      upgrade: ['{pluginDir}\\missing-plugin', 'upgrade'],
+    },
+  }));
+  return { dir, pluginDir, manifest, out: join(dir, 'probe.json') };
+}
+
+const probe = (file) => JSON.parse(readFileSync(file, 'utf8'));
+
+test('windows (wine): every argument after cli reaches an .exe plugin byte for byte', { skip }, async () => {
+  const { dir, manifest, out } = layout();
+  const args = CORPUS.filter((arg) => !/[\r\n]/.test(arg));
+  const { code, stderr } = await wineShim(dir, ['--manifest', winPath(manifest), 'cli', ...args], { PROBE_OUT: winPath(out) });
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(probe(out).argv, args);
+});
+
+test('windows (wine): a .cmd plugin found through PATHEXT gets spaces, empty strings, quotes, parentheses and non-ASCII intact', { skip }, async () => {
+  const { dir, pluginDir, manifest, out } = layout();
+  const args = ['a b', '', 'say "hi"', '"', '(paren)', 'x (y) z', 'é ü 日本', '  two  spaces  '];
+  const { code, stderr } = await wineShim(dir, ['--manifest', winPath(manifest), '--plugin-dir', winPath(pluginDir), 'update', '--', ...args], { PROBE_OUT: winPath(out) });
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(probe(out).argv, ['update', ...args]);
+});
+
+test('windows (wine): a path given without .exe is resolved with PATHEXT; HASURA_CONFIGURATION_DIRECTORY is set', { skip }, async () => {
+  const { dir, manifest, out } = layout();
+  const context = join(dir, 'my context é');
+  mkdirSync(context);
+  const { code, stderr } = await wineShim(dir, ['--manifest', winPath(manifest), '--context', winPath(context), '--port', '18999', 'start'], { PROBE_OUT: winPath(out) });
+  assert.equal(code, 0, stderr);
+  const seen = probe(out);
+  assert.deepEqual(seen.argv, ['serve']);
+  assert.equal(seen.env.HASURA_CONFIGURATION_DIRECTORY, winPath(context));
+  assert.equal(seen.env.HASURA_CONNECTOR_PORT, '18999');
+  assert.equal(seen.cwd.toLowerCase(), winPath(context).toLowerCase());
+});
+
+test('windows (wine): exit codes 0, 1, 2 and 255 pass through; a missing executable is 127 with one line', { skip }, async () => {
+  const { dir, manifest, out } = layout();
+  for (const exitCode of [0, 1, 2, 255]) {
+    const { code } = await wineShim(dir, ['--manifest', winPath(manifest), 'cli', 'x'], { PROBE_OUT: winPath(out), PROBE_EXIT: String(exitCode) });
+    assert.equal(code, exitCode);
+  }
+  const missing = await wineShim(dir, ['--manifest', winPath(manifest), 'upgrade']);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /executable not found: .*missing-plugin \(tried missing-plugin\.com, missing-plugin\.exe, missing-plugin\.bat, missing-plugin\.cmd\b/i);
+  assert.equal(missing.stderr.trim().split('\n').length, 1);
+  const usage = await wineShim(dir, ['--bogus']);
+  assert.equal(usage.code, 2);
+});
