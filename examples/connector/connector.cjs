@@ -10,12 +10,19 @@ const columnTypes = { id: 'Int', name: 'String', color: 'String' };
 
 const connector = {
   async parseConfiguration(configurationDir) {
-    const file = path.join(configurationDir, 'config.json');
-    const configuration = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!configuration.collections || typeof configuration.collections !== 'object') {
-      throw new Error(`${file}: expected an object "collections"`);
+    try {
+      const file = path.join(configurationDir, 'config.json');
+      const configuration = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (!configuration.collections || typeof configuration.collections !== 'object') {
+        throw new Error(`${file}: expected an object "collections"`);
+      }
+      return configuration;
+    } catch (error) {
+      // sdk.start() prints startup errors but exits with 0, which looks like success to the
+      // DDN CLI; a failed startup must end with a non-zero status (packaging RFC).
+      process.exitCode = 1;
+      throw error;
     }
-    return configuration;
   },
   async tryInitState() {
     return {};

@@ -65,8 +65,11 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
       exited = true;
       stopListening();
       lifeline?.release();
-      if (signal) dieBySignal(signal, facts, logger);
-      else process.exit(code ?? ExitCode.failure);
+      if (signal) return dieBySignal(signal, facts, logger);
+      if (code === 0 && plan.command === 'start') {
+        logger.warn('the connector exited with status 0, but a connector is a server that should keep running: see its output above');
+      }
+      process.exit(code ?? ExitCode.failure);
     });
 
     if (child.pid === undefined) return; // 'error' follows
