@@ -74,10 +74,7 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
         continue;
       }
     } else {
-      source = "pkg's own download";
-    }
-    if (platform === 'macos' && !onPath('codesign') && !onPath('ldid')) {
-      warnings.push(`${target}: neither codesign nor ldid is on PATH, so the executable is not ad-hoc signed; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${arch === 'arm64' ? ' (macOS kills unsigned arm64 executables)' : ''}`);
+      source = "pkg's own download (no npm package publishes this Node)";
     }
     const job = { entry: outfile, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: target === hostTarget() };
     const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
@@ -88,12 +85,18 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
       skipped.push({ target, reason: `${source}: ${reason}` });
       continue;
     }
+    if (platform === 'macos' && !onPath('codesign') && !onPath('ldid')) {
+      warnings.push(`${target}: neither codesign nor ldid is on PATH, so the executable is not ad-hoc signed; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${arch === 'arm64' ? ' (macOS kills unsigned arm64 executables)' : ''}`);
+    }
     built.push({ target, file: output, size: statSync(output).size, source });
     mkdirSync(STAMPS, { recursive: true });
     writeFileSync(join(STAMPS, target), bundleHash);
     log(`built ${executableName(target)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${distConfig.version} from the ${source})`);
   }
-  const sums = built.map(({ target, file }) => `${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${executableName(target)}`);
+  // SHA256SUMS covers every executable that embeds this bundle, built now or before.
+  const current = ALL_TARGETS.filter((target) => existsSync(join(root, 'dist', executableName(target)))
+    && existsSync(join(STAMPS, target)) && readFileSync(join(STAMPS, target), 'utf8') === bundleHash);
+  const sums = current.map((target) => `${createHash('sha256').update(readFileSync(join(root, 'dist', executableName(target)))).digest('hex')}  ${executableName(target)}`);
   writeFileSync(join(root, 'dist', 'SHA256SUMS'), sums.length ? `${sums.join('\n')}\n` : '');
   for (const warning of warnings) log(`warning: ${warning}`);
   for (const { target, reason } of skipped) log(`skipped ${target}: ${reason}`);

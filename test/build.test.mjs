@@ -1,0 +1,66 @@
+// The shipped artefacts: checksums, every target runnable where this machine can run it (linux-arm64
+// under qemu-user), the embedded Node version, nothing of pkg leaking.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, PROBE, CORPUS, run, tempDir } from './helpers.mjs';
+
+const dist = (name) => join(ROOT, 'dist', name);
+const { version: packageVersion } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const nodeConfig = JSON.parse(readFileSync(join(ROOT, 'dist-config', 'node.json'), 'utf8'));
+
+test('dist-config: one embedded Node version, new enough for process.execve (>= 22.15), a 22.x that Wine runs', () => {
+  const [major, minor] = nodeConfig.version.split('.').map(Number);
+  assert.equal(major, 22);
+  assert.ok(minor >= 15);
+  for (const [target, spec] of Object.entries(nodeConfig.targets)) {
+    if (spec.npmPackage) assert.match(spec.integrity, /^sha512-[A-Za-z0-9+/]+=*$/, `${target} has a pinned integrity`);
+  }
+});
+
+test('dist/SHA256SUMS matches every executable it lists, and lists the ones the tests run', () => {
+  const lines = readFileSync(dist('SHA256SUMS'), 'utf8').trim().split('\n');
+  const listed = lines.map((line) => line.split(/\s+/)[1]);
+  assert.ok(listed.includes('ndc-shim-linux-x64'));
+  for (const line of lines) {
+    const [hash, name] = line.split(/\s+/);
+    assert.equal(createHash('sha256').update(readFileSync(dist(name))).digest('hex'), hash, name);
+  }
+});
+
+test('linux-x64: --version names the package version; the embedded runtime is the configured Node', async () => {
+  const { stdout } = await run(dist('ndc-shim-linux-x64'), ['--version']);
+  assert.equal(stdout, `ndc-shim ${packageVersion}\n`);
+  // The embedded runtime never runs user scripts (`node` means the one on PATH); its version shows in the binary.
+  const binary = readFileSync(dist('ndc-shim-linux-x64'));
+  assert.ok(binary.includes(Buffer.from(`v${nodeConfig.version}`)), `embeds Node v${nodeConfig.version}`);
+});
+
+const qemu = spawnSync('qemu-aarch64-static', ['--version'], { stdio: 'ignore' }).status === 0;
+const armSkip = !existsSync(dist('ndc-shim-linux-arm64')) ? 'dist/ndc-shim-linux-arm64 is not built (npm run build)'
+  : !qemu ? 'qemu-user-static is not installed' : !existsSync('/lib/ld-linux-aarch64.so.1') ? 'the arm64 C library is not installed (libc6:arm64)' : false;
+if (armSkip) console.log(`# skipping linux-arm64: ${armSkip}`);
+
+test('linux-arm64 (under qemu-user): version, arguments verbatim, exit codes, 127', { skip: armSkip }, async () => {
+  const arm = (args, options) => run('qemu-aarch64-static', ['-L', '/', dist('ndc-shim-linux-arm64'), ...args], { timeoutMs: 60000, ...options });
+  assert.equal((await arm(['--version'])).stdout, `ndc-shim ${packageVersion}\n`);
+  const out = join(tempDir(), 'probe.json');
+  const cli = await arm(['--plugin', PROBE, 'cli', ...CORPUS], { env: { ...process.env, PROBE_OUT: out } });
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')).argv, CORPUS);
+  for (const code of [0, 3, 255]) assert.equal((await arm(['start', '--', 'sh', '-c', `exit ${code}`], { env: { ...process.env, HASURA_CONNECTOR_PORT: '29871' } })).code, code);
+  assert.equal((await arm(['start', '--', 'no-such-command-xyz'])).code, 127);
+});
+
+const macSkip = !existsSync(dist('ndc-shim-macos-x64')) ? 'dist/ndc-shim-macos-x64 is not built (npm run build)' : false;
+test('macos-x64: a 64-bit Mach-O executable carrying the same bundle (it cannot run here)', { skip: macSkip }, () => {
+  const fd = openSync(dist('ndc-shim-macos-x64'), 'r');
+  const magic = Buffer.alloc(4);
+  readSync(fd, magic, 0, 4, 0);
+  closeSync(fd);
+  assert.equal(magic.readUInt32LE(0), 0xfeedfacf);
+  assert.ok(readFileSync(dist('ndc-shim-macos-x64')).includes(Buffer.from('internal-lifeline')), 'the shim\'s bundle is inside');
+});
