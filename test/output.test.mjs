@@ -34,7 +34,8 @@ for (const shim of SHIMS) {
     const { stdout, stderr } = await runShim(shim, ['--manifest', manifest, '--log-level', 'debug', '--no-exec', 'start']);
     assert.match(stdout, /DEBUG \(ndc-shim\): plan:/);
     assert.ok(stdout.endsWith(CHILD_OUTPUT));
-    assert.equal(stderr, '');
+    assert.equal(stderr, 'WARN (ndc-shim): the connector exited with status 0, but a connector is a server that should keep running: see its output above\n',
+      'warnings go to stderr');
     const failed = await runShim(shim, ['--manifest', manifest, '--configuration', '/no/such/dir', 'start']);
     assert.equal(failed.stdout, '');
     assert.match(failed.stderr, /^ERROR \(ndc-shim\): configuration directory does not exist/);

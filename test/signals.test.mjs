@@ -2,7 +2,7 @@
 // --kill-after, and never leaves the child (or a helper) behind, even when the shim is SIGKILLed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync, readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHIMS, RECORDER, NODE, SEA, seaShim, startShim, exited, tempDir, waitFor, readIfExists, isAlive, processesMatching, track } from './helpers.mjs';
 
@@ -82,10 +82,9 @@ test('sea exec: the connector takes over the shim\'s PID and nothing of the shim
   assert.equal(recorderPid, child.pid, 'same PID');
   assert.equal(readlinkSync(`/proc/${child.pid}/exe`), realpathSync(NODE), 'the process image is the connector\'s');
   const seaPath = realpathSync(SEA);
-  const shimProcesses = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
-    try { return readlinkSync(`/proc/${pid}/exe`) === seaPath; } catch { return false; }
-  });
-  assert.deepEqual(shimProcesses, [], 'no process runs the shim executable');
+  const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  assert.deepEqual(children.filter((pid) => readlinkSync(`/proc/${pid}/exe`) === seaPath), [], 'no shim process under the connector');
+  assert.deepEqual(processesMatching(`--internal-lifeline ${child.pid}`), [], 'no lifeline: nothing to supervise');
   assert.doesNotMatch(readFileSync(`/proc/${child.pid}/status`, 'utf8'), /^Threads:\s+1$/m, 'sanity: a Node process');
   process.kill(child.pid, 'SIGUSR2');
   await waitFor(() => received().includes('SIGUSR2'), 5000, 'SIGUSR2 to arrive directly');

@@ -1,0 +1,245 @@
+// npm run bench [-- --runs N]: measures the built linux-x64 executable against the RFC's bash
+// wrapper, a direct call and the embedded Node's own bare start-up, and writes docs/benchmarks.md.
+// Benchmarks never fail: they report. Only 127.0.0.1 is used for traffic.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, cpSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ALL_TARGETS, ensureFreshExecutables, executableName } from './build.mjs';
+import { buildNode, distConfig, hostTarget, root, cacheDir } from './node-binaries.mjs';
+
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
+const now = () => performance.timeOrigin + performance.now();
+const work = mkdtempSync(join(tmpdir(), 'ndc-shim-bench-'));
+const [shim] = await ensureFreshExecutables([hostTarget()]);
+const TRUE = execFileSync('which', ['true'], { encoding: 'utf8' }).trim();
+const SLEEP = execFileSync('which', ['sleep'], { encoding: 'utf8' }).trim();
+const nodeDir = join(cacheDir, 'node', distConfig.version, hostTarget());
+const bareNode = existsSync(join(nodeDir, 'node.stripped')) ? join(nodeDir, 'node.stripped') : join(nodeDir, 'node');
+
+const freePort = () => new Promise((resolve) => {
+  const server = createServer();
+  server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
+});
+const benchPort = String(await freePort());
+const env = { ...process.env, HASURA_CONNECTOR_PORT: benchPort, HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH: work, HASURA_DDN_NATIVE_CONNECTOR_DIR: work };
+
+// The RFC's own start script (native-connector-packaging RFC), with the connector replaced by a stand-in.
+const rfcWrapper = (connector, args) => `#!/usr/bin/env bash\nset -eu -o pipefail\nHASURA_CONFIGURATION_DIRECTORY="$HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH" ${connector} ${args}\n`;
+
+// An empty single executable baked from the same Node binary: the runtime's own start-up.
+function emptySea() {
+  const entry = join(work, 'empty.cjs');
+  writeFileSync(entry, '');
+  const output = join(work, 'empty-sea');
+  const [platform, arch] = hostTarget().split('-');
+  const job = { entry, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: true };
+  const result = spawnSync(buildNode(), [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)],
+    { env: { ...process.env, HOME: join(cacheDir, 'pkg-home', hostTarget()) }, encoding: 'utf8', timeout: 300000 });
+  return result.status === 0 ? output : undefined;
+}
+
+function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p10: at(0.1), p90: at(0.9) };
+}
+
+function timeLaunch(command, args) {
+  // Warm the page cache, then interleave nothing else: each run is one spawn to exit.
+  for (let i = 0; i < 3; i++) spawnSync(command, args, { env, stdio: 'ignore' });
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = now();
+    const result = spawnSync(command, args, { env, stdio: 'ignore' });
+    samples.push(now() - started);
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
+  }
+  return stats(samples);
+}
+
+const treeRss = (pid) => {
+  let total = 0;
+  const visit = (p) => {
+    try {
+      total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      for (const child of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+    } catch { /* gone */ }
+  };
+  visit(pid);
+  return total;
+};
+const findLeaf = (pid, name) => {
+  const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  if (comm === name) return pid;
+  for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+    const found = findLeaf(Number(child), name);
+    if (found) return found;
+  }
+  return undefined;
+};
+const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function residentMemory(command, args) {
+  const child = spawn(command, args, { env, stdio: 'ignore' });
+  await sleepMs(700);
+  const leaf = findLeaf(child.pid, 'sleep');
+  // The lifeline (supervise mode) runs in its own session, outside the launcher's tree: count it too.
+  const lifelines = spawnSync('pgrep', ['-f', `--internal-lifeline ${leaf}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  const total = treeRss(child.pid) + lifelines.reduce((sum, pid) => sum + treeRss(pid), 0);
+  const added = total - treeRss(leaf);
+  child.kill('SIGKILL');
+  if (leaf && leaf !== child.pid) try { process.kill(leaf, 'SIGKILL'); } catch { /* gone */ }
+  await sleepMs(200);
+  return added;
+}
+
+async function signalLatency(command, args, label) {
+  const samples = [];
+  let undelivered = 0;
+  const script = join(work, 'term-stamp.cjs');
+  writeFileSync(script, "const fs=require('fs');process.on('SIGTERM',()=>{fs.writeFileSync(process.env.STAMP,String(performance.timeOrigin+performance.now()));process.exit(0)});fs.writeFileSync(process.env.READY,'1');setTimeout(()=>{},10000);");
+  for (let i = 0; i < Math.min(RUNS, 15); i++) {
+    const stamp = join(work, `stamp-${label}-${i}`);
+    const ready = join(work, `ready-${label}-${i}`);
+    const child = spawn(command, args(script), { env: { ...env, STAMP: stamp, READY: ready }, stdio: 'ignore' });
+    const deadline = Date.now() + 5000;
+    while (!existsSync(ready) && Date.now() < deadline) await sleepMs(5);
+    await sleepMs(50);
+    const sent = now();
+    child.kill('SIGTERM');
+    const until = Date.now() + 2000;
+    while (!existsSync(stamp) && Date.now() < until) await sleepMs(1);
+    if (existsSync(stamp)) samples.push(Number(readFileSync(stamp, 'utf8')) - sent);
+    else undelivered++;
+    spawnSync('pkill', ['-KILL', '-f', `${script}`]);
+    child.kill('SIGKILL');
+  }
+  return { ...(samples.length ? stats(samples) : {}), undelivered, runs: Math.min(RUNS, 15) };
+}
+
+/** The issue-4 comparison: SIGTERM to `bash -c <start line>`, with the real SDK connector; is it still serving? */
+async function orphanCheck(line, label) {
+  const port = String(await freePort());
+  const example = join(root, 'examples', 'connector');
+  const context = join(work, `ctx-${label}`);
+  cpSync(join(example, 'configuration'), context, { recursive: true });
+  const connectorDir = join(work, `connector-${label}`);
+  cpSync(example, connectorDir, { recursive: true });
+  cpSync(shim, join(connectorDir, 'ndc-shim'));
+  const bash = spawn('bash', ['-c', line], {
+    env: { ...process.env, NODE_PATH: join(root, 'node_modules'), HASURA_CONNECTOR_PORT: port, HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH: context, HASURA_DDN_NATIVE_CONNECTOR_DIR: connectorDir },
+    stdio: 'ignore',
+  });
+  const health = async () => (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => ({ status: 0 }))).status;
+  const deadline = Date.now() + 20000;
+  while ((await health()) !== 200 && Date.now() < deadline) await sleepMs(100);
+  const exitedAs = new Promise((resolve) => bash.on('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
+  bash.kill('SIGTERM');
+  const status = await Promise.race([exitedAs, sleepMs(3000).then(() => 'still running')]);
+  await sleepMs(2000);
+  const after = await health();
+  spawnSync('pkill', ['-KILL', '-f', join(connectorDir, 'connector.cjs')]);
+  return { status, servingAfter2s: after === 200 };
+}
+
+console.log(`benchmarking ${shim} (${RUNS} runs each)...`);
+const sea = emptySea();
+const emptyScript = join(work, 'empty.js');
+writeFileSync(emptyScript, '');
+const wrapperFile = join(work, 'start.sh');
+writeFileSync(wrapperFile, rfcWrapper(TRUE, 'serve'));
+const launch = {
+  direct: timeLaunch(TRUE, ['serve']),
+  'RFC bash wrapper': timeLaunch('bash', ['-c', readFileSync(wrapperFile, 'utf8')]),
+  'Node bare (node empty.js)': timeLaunch(bareNode, [emptyScript]),
+  ...(sea ? { 'Node bare (empty SEA)': timeLaunch(sea, []) } : {}),
+  'ndc-shim --version': timeLaunch(shim, ['--version']),
+  'ndc-shim start (exec)': timeLaunch(shim, ['start', '--', TRUE, 'serve']),
+  'ndc-shim start --no-exec': timeLaunch(shim, ['--no-exec', 'start', '--', TRUE, 'serve']),
+};
+const memory = {
+  'ndc-shim start (exec)': await residentMemory(shim, ['start', '--', SLEEP, '30']),
+  'ndc-shim start --no-exec (shim + lifeline)': await residentMemory(shim, ['--no-exec', 'start', '--', SLEEP, '30']),
+  'RFC bash wrapper': await residentMemory('bash', ['-c', rfcWrapper(SLEEP, '30')]),
+};
+const latency = {
+  'ndc-shim start (exec)': await signalLatency(shim, (script) => ['start', '--', process.execPath, script], 'exec'),
+  'ndc-shim start --no-exec': await signalLatency(shim, (script) => ['--no-exec', 'start', '--', process.execPath, script], 'supervise'),
+  'RFC bash wrapper': await signalLatency('bash', (script) => ['-c', rfcWrapper(process.execPath, script)], 'bash'),
+};
+const orphans = {
+  'ndc-shim (metadata start line)': await orphanCheck('exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" start', 'shim'),
+  'RFC bash wrapper': await orphanCheck(rfcWrapper('node "$HASURA_DDN_NATIVE_CONNECTOR_DIR/connector.cjs"', 'serve'), 'rfc'),
+};
+const sizes = ALL_TARGETS.filter((target) => existsSync(join(root, 'dist', executableName(target)))).map((target) => {
+  const bytes = readFileSync(join(root, 'dist', executableName(target)));
+  return { target, raw: bytes.length, gzip: gzipSync(bytes).length };
+});
+const bundleSize = statSync(join(root, 'dist', 'ndc-shim.cjs')).size;
+const strippedNode = existsSync(join(nodeDir, 'node.stripped')) ? statSync(join(nodeDir, 'node.stripped')).size : undefined;
+
+const ms = (value) => (value === undefined ? 'n/a' : value.toFixed(1));
+const mib = (bytes) => (bytes / 1048576).toFixed(1);
+const bare = launch['Node bare (empty SEA)'] ?? launch['Node bare (node empty.js)'];
+const bareLabel = launch['Node bare (empty SEA)'] ? 'the empty SEA' : 'node empty.js';
+const direct = launch.direct.median;
+const shimOwn = launch['ndc-shim start (exec)'].median - direct;
+const lines = [
+  '# Benchmarks',
+  '',
+  `Reproduce with \`npm run bench\` (\`-- --runs N\` for more runs). Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'},`,
+  `Linux, the linux-x64 executable (embedded Node ${distConfig.version}), ${RUNS} runs per row. Benchmarks never fail CI; they report.`,
+  '',
+  '## Launch overhead',
+  '',
+  'Wall time from spawning the launcher to its exit, with a stand-in connector (`true serve`) that exits at once.',
+  '',
+  '| launcher | median ms | p10 | p90 | × direct | × bare runtime |',
+  '|---|---|---|---|---|---|',
+  ...Object.entries(launch).map(([name, s]) => `| ${name} | ${ms(s.median)} | ${ms(s.p10)} | ${ms(s.p90)} | ${(s.median / direct).toFixed(1)} | ${(s.median / bare.median).toFixed(2)} |`),
+  '',
+  `The shim's own work (\`start\` in exec mode, minus the direct call) is ${ms(shimOwn)} ms; ${bareLabel} alone takes ${ms(bare.median)} ms,`,
+  `so the shim adds ${(((launch['ndc-shim start (exec)'].median - direct) / bare.median - 1) * 100).toFixed(0)}% to the embedded runtime's bare start-up (target: at most 20%).`,
+  '',
+  '## Resident memory added while the connector runs',
+  '',
+  'Sum of VmRSS of every process the launcher leaves running, minus the connector stand-in (`sleep`) itself.',
+  '',
+  '| launcher | added KiB |',
+  '|---|---|',
+  ...Object.entries(memory).map(([name, kib]) => `| ${name} | ${kib} |`),
+  '',
+  '## Signal delivery',
+  '',
+  'Time from SIGTERM sent to the launcher\'s PID until the connector\'s SIGTERM handler runs.',
+  '',
+  '| launcher | median ms | p10 | p90 | not delivered within 2 s |',
+  '|---|---|---|---|---|',
+  ...Object.entries(latency).map(([name, s]) => `| ${name} | ${ms(s.median)} | ${ms(s.p10)} | ${ms(s.p90)} | ${s.undelivered} of ${s.runs} |`),
+  '',
+  '## SIGTERM to `bash -c <start line>`, the real SDK connector (issue 4\'s comparison)',
+  '',
+  'The DDN CLI holds the PID of the bash it started. Sent SIGTERM there; then, 2 s later, does the connector still answer `/health`?',
+  '',
+  '| start line | bash ended by | connector still serving |',
+  '|---|---|---|',
+  ...Object.entries(orphans).map(([name, r]) => `| ${name} | ${r.status} | ${r.servingAfter2s ? '**yes: orphaned, port held**' : 'no'} |`),
+  '',
+  '## Executable size',
+  '',
+  '| target | raw MiB | gzip MiB |',
+  '|---|---|---|',
+  ...sizes.map(({ target, raw, gzip }) => `| ${target} | ${mib(raw)} | ${mib(gzip)} |`),
+  '',
+  strippedNode
+    ? `The stripped Node binary is ${mib(strippedNode)} MiB and the bundle ${(bundleSize / 1024).toFixed(0)} KiB: the linux-x64 executable is ${(sizes.find((s) => s.target === 'linux-x64').raw - strippedNode - bundleSize) / 1024 > 0 ? `${((sizes.find((s) => s.target === 'linux-x64').raw - strippedNode - bundleSize) / 1024).toFixed(0)} KiB larger than the two together (the SEA blob also holds V8's code cache for the bundle, and the injected section is page-aligned)` : 'no larger than the two together'}.`
+    : '',
+  '',
+];
+writeFileSync(join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+rmSync(work, { recursive: true, force: true });
+console.log(lines.join('\n'));
