@@ -29,6 +29,13 @@ const env = { ...process.env, HASURA_CONNECTOR_PORT: benchPort, HASURA_PLUGIN_CO
 
 // The RFC's own start script (native-connector-packaging RFC), with the connector replaced by a stand-in.
 const rfcWrapper = (connector, args) => `#!/usr/bin/env bash\nset -eu -o pipefail\nHASURA_CONFIGURATION_DIRECTORY="$HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH" ${connector} ${args}\n`;
+let scriptCount = 0;
+/** The same script shipped as a file and run as `bash -c ./start.sh` (the shape ndc-nodejs-lambda ships). */
+function rfcScriptFile(connector, args) {
+  const file = join(work, `start-${scriptCount++}.sh`);
+  writeFileSync(file, rfcWrapper(connector, args), { mode: 0o755 });
+  return ['-c', `"${file}"`];
+}
 
 // An empty single executable baked from the same Node binary: the runtime's own start-up.
 function emptySea() {
@@ -154,7 +161,8 @@ const wrapperFile = join(work, 'start.sh');
 writeFileSync(wrapperFile, rfcWrapper(TRUE, 'serve'));
 const launch = {
   direct: timeLaunch(TRUE, ['serve']),
-  'RFC bash wrapper': timeLaunch('bash', ['-c', readFileSync(wrapperFile, 'utf8')]),
+  'RFC bash wrapper, inline (bash -c)': timeLaunch('bash', ['-c', readFileSync(wrapperFile, 'utf8')]),
+  'RFC bash wrapper as ./start.sh': timeLaunch('bash', rfcScriptFile(TRUE, 'serve')),
   'Node bare (node empty.js)': timeLaunch(bareNode, [emptyScript]),
   ...(sea ? { 'Node bare (empty SEA)': timeLaunch(sea, []) } : {}),
   'ndc-shim --version': timeLaunch(shim, ['--version']),
@@ -164,16 +172,19 @@ const launch = {
 const memory = {
   'ndc-shim start (exec)': await residentMemory(shim, ['start', '--', SLEEP, '30']),
   'ndc-shim start --no-exec (shim + lifeline)': await residentMemory(shim, ['--no-exec', 'start', '--', SLEEP, '30']),
-  'RFC bash wrapper': await residentMemory('bash', ['-c', rfcWrapper(SLEEP, '30')]),
+  'RFC bash wrapper, inline (bash -c)': await residentMemory('bash', ['-c', rfcWrapper(SLEEP, '30')]),
+  'RFC bash wrapper as ./start.sh': await residentMemory('bash', rfcScriptFile(SLEEP, '30')),
 };
 const latency = {
   'ndc-shim start (exec)': await signalLatency(shim, (script) => ['start', '--', process.execPath, script], 'exec'),
   'ndc-shim start --no-exec': await signalLatency(shim, (script) => ['--no-exec', 'start', '--', process.execPath, script], 'supervise'),
-  'RFC bash wrapper': await signalLatency('bash', (script) => ['-c', rfcWrapper(process.execPath, script)], 'bash'),
+  'RFC bash wrapper, inline (bash -c)': await signalLatency('bash', (script) => ['-c', rfcWrapper(process.execPath, script)], 'bash'),
+  'RFC bash wrapper as ./start.sh': await signalLatency('bash', (script) => rfcScriptFile(process.execPath, script), 'bash-file'),
 };
 const orphans = {
   'ndc-shim (metadata start line)': await orphanCheck('exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" start', 'shim'),
-  'RFC bash wrapper': await orphanCheck(rfcWrapper('node "$HASURA_DDN_NATIVE_CONNECTOR_DIR/connector.cjs"', 'serve'), 'rfc'),
+  'RFC bash wrapper, inline (bash -c)': await orphanCheck(rfcWrapper('node "$HASURA_DDN_NATIVE_CONNECTOR_DIR/connector.cjs"', 'serve'), 'rfc'),
+  'RFC bash wrapper as ./start.sh': await orphanCheck(rfcScriptFile('node "$HASURA_DDN_NATIVE_CONNECTOR_DIR/connector.cjs"', 'serve')[1], 'rfc-file'),
 };
 const sizes = ALL_TARGETS.filter((target) => existsSync(join(root, 'dist', executableName(target)))).map((target) => {
   const bytes = readFileSync(join(root, 'dist', executableName(target)));
@@ -208,6 +219,7 @@ const lines = [
   '## Resident memory added while the connector runs',
   '',
   'Sum of VmRSS of every process the launcher leaves running, minus the connector stand-in (`sleep`) itself.',
+  'bash 5.x runs the last command of a `bash -c` string with an implicit exec, so the inline wrapper leaves no bash behind; a script file gets no such treatment.',
   '',
   '| launcher | added KiB |',
   '|---|---|',
@@ -224,6 +236,7 @@ const lines = [
   '## SIGTERM to `bash -c <start line>`, the real SDK connector (issue 4\'s comparison)',
   '',
   'The DDN CLI holds the PID of the bash it started. Sent SIGTERM there; then, 2 s later, does the connector still answer `/health`?',
+  'The inline form is saved by bash\'s implicit exec of a last command; the same lines in a script file are not (and neither is any wrapper that does something after the connector, or traps a signal).',
   '',
   '| start line | bash ended by | connector still serving |',
   '|---|---|---|',

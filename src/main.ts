@@ -2,9 +2,8 @@
 import { isLaunchCommand, parseCommandLine, parseLogLevel, type CommandLine, type LogLevel } from './cli';
 import { describeError } from './errors';
 import { HELP_TEXT, shimVersion } from './commands/help';
-import { runLaunchCommand } from './commands/launch';
-import { LIFELINE_FLAG, runLifeline } from './launch/lifeline';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
+import { LIFELINE_FLAG } from './launch/lifeline-flag';
 import { readEnv } from './platform';
 import { currentRuntime, type Runtime } from './runtime';
 
@@ -30,7 +29,10 @@ function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime):
 
 async function main(): Promise<void> {
   const runtime = currentRuntime();
-  if (runtime.args[0] === LIFELINE_FLAG) return runLifeline(runtime.args.slice(1), runtime.facts);
+  if (runtime.args[0] === LIFELINE_FLAG) {
+    const { runLifeline } = require('./launch/lifeline') as typeof import('./launch/lifeline');
+    return runLifeline(runtime.args.slice(1), runtime.facts);
+  }
 
   let logger: Logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
   try {
@@ -39,7 +41,11 @@ async function main(): Promise<void> {
     const { command } = commandLine;
     if (command === 'help') process.stdout.write(HELP_TEXT);
     else if (command === 'version') process.stdout.write(`ndc-shim ${shimVersion()}\n`);
-    else if (isLaunchCommand(command)) await runLaunchCommand({ ...commandLine, command }, runtime, logger);
+    else if (isLaunchCommand(command)) {
+      // Each path loads only the modules it uses: start-up time is the shim's main cost.
+      const { runLaunchCommand } = require('./commands/launch') as typeof import('./commands/launch');
+      await runLaunchCommand({ ...commandLine, command }, runtime, logger);
+    }
     else {
       const { runToolCommand } = require('./commands/tools') as typeof import('./commands/tools');
       process.exitCode = await runToolCommand({ ...commandLine, command }, runtime, logger);

@@ -1,5 +1,4 @@
 /** Signal facts the supervisor needs: numbers, terminal foreground, process identity. */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { PlatformFacts } from './platform';
@@ -19,6 +18,7 @@ export function inTerminalForeground(facts: PlatformFacts): boolean {
     return stat !== undefined && stat.ttyNr !== 0 && stat.tpgid === stat.pgrp;
   }
   try {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     const [tpgid, pgid] = execFileSync('ps', ['-o', 'tpgid=,pgid=', '-p', String(process.pid)], { encoding: 'utf8', timeout: 2000 })
       .trim().split(/\s+/).map(Number);
     return tpgid > 0 && tpgid === pgid;
@@ -51,6 +51,7 @@ export function processIdentity(pid: number, facts: PlatformFacts): string | und
     return stat && stat.state !== 'Z' ? stat.startTime : undefined;
   }
   try {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     const [state, ...started] = execFileSync('ps', ['-o', 'stat=,lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 })
       .trim().split(/\s+/);
     return state && !state.startsWith('Z') ? started.join(' ') : undefined;

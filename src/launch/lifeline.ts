@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { PlatformFacts } from '../platform';
 import { processIdentity } from '../signals';
 
-export const LIFELINE_FLAG = '--internal-lifeline';
+import { LIFELINE_FLAG } from './lifeline-flag';
 const POLL_MS = 50;
 
 export interface Lifeline {
