@@ -2,9 +2,9 @@
 // on stderr; logs are pino lines (pretty or JSON); secrets never appear.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, runShim, tempDir } from './helpers.mjs';
+import { SHIMS, runShim, startShim, exited, tempDir } from './helpers.mjs';
 
 const CHILD_OUTPUT = '{"exact":"child output"}\n';
 
@@ -65,5 +65,26 @@ for (const shim of SHIMS) {
     assert.equal(plan.env.set.DB_PASSWORD, '<redacted>');
     assert.equal(plan.env.set.DEFAULT_URL, 'https://u:<redacted>@127.0.0.1');
     assert.deepEqual(plan.argv, ['true', 'postgres://admin:<redacted>@127.0.0.1/x']);
+  });
+}
+
+for (const shim of SHIMS) {
+  test(`${shim.name}: stdin, stdout and stderr are the child's own, never piped through the shim`, async () => {
+    for (const flags of shim.execs ? [[], ['--no-exec']] : [[]]) {
+      const piped = await runShim(shim, [...flags, '--plugin', '/bin/sh', 'cli', '-c', 'cat; echo to-stderr >&2'], { input: 'from stdin\n' });
+      assert.equal(piped.code, 0);
+      assert.equal(piped.stdout, 'from stdin\n');
+      assert.equal(piped.stderr, 'to-stderr\n');
+      // The very same open files: the shim's fds 0-2 are files here, and the child's must be those files.
+      const dir = tempDir();
+      const paths = ['in', 'out', 'err'].map((name) => join(dir, name));
+      writeFileSync(paths[0], '');
+      const fds = [openSync(paths[0], 'r'), openSync(paths[1], 'w'), openSync(paths[2], 'w')];
+      const report = join(dir, 'fds');
+      const child = startShim(shim, [...flags, '--plugin', '/bin/sh', 'cli', '-c', `links=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2); printf '%s\\n' "$links" > '${report}'`], { stdio: fds });
+      assert.equal((await exited(child)).code, 0);
+      fds.forEach((fd) => closeSync(fd));
+      assert.deepEqual(readFileSync(report, 'utf8').trim().split('\n'), paths);
+    }
   });
 }
