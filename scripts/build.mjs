@@ -8,13 +8,16 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle } from './bundle.mjs';
+import { EXTRAS_NAME, bundle } from './bundle.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
 /** dist/.stamps/<target> holds the sha256 of the bundle baked into that executable. */
 export const STAMPS = join(root, 'dist', '.stamps');
 export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
+
+/** What an executable embeds: both bundles. */
+const hashBundles = (...files) => files.reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
 
 const onPath = (tool) => spawnSync(process.platform === 'win32' ? 'where' : 'which', [tool], { stdio: 'ignore' }).status === 0;
 
@@ -53,8 +56,8 @@ function prepareBase(target, binary, warnings) {
 }
 
 export async function buildExecutables({ targets = ALL_TARGETS, strict = false, log = console.log } = {}) {
-  const { outfile } = await bundle();
-  const bundleHash = createHash('sha256').update(readFileSync(outfile)).digest('hex');
+  const { outfile, extrasFile } = await bundle();
+  const bundleHash = hashBundles(outfile, extrasFile);
   const runner = buildNode();
   const built = [];
   const skipped = [];
@@ -76,7 +79,7 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
     } else {
       source = "pkg's own download (no npm package publishes this Node)";
     }
-    const job = { entry: outfile, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: target === hostTarget() };
+    const job = { entry: outfile, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: target === hostTarget(), assets: { [EXTRAS_NAME]: extrasFile } };
     const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
       cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome }, encoding: 'utf8', timeout: 300_000,
     });
@@ -109,8 +112,8 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
  * and returns their paths; fails when this machine's own executable cannot be built.
  */
 export async function ensureFreshExecutables(targets, log = console.log) {
-  const { outfile } = await bundle();
-  const bundleHash = createHash('sha256').update(readFileSync(outfile)).digest('hex');
+  const { outfile, extrasFile } = await bundle();
+  const bundleHash = hashBundles(outfile, extrasFile);
   const isFresh = (target) => existsSync(join(root, 'dist', executableName(target)))
     && existsSync(join(STAMPS, target)) && readFileSync(join(STAMPS, target), 'utf8') === bundleHash;
   const stale = targets.filter((target) => !isFresh(target));

@@ -7,6 +7,7 @@
 import * as tty from 'node:tty';
 import type { LogFormat, LogLevel } from './cli';
 import { redactUriCredentials } from './environment';
+import { loadExtras } from './libraries';
 
 const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
@@ -47,11 +48,10 @@ export function createLogger(settings: LoggerSettings): Logger {
 
 function createPino(settings: LoggerSettings): PinoLogger {
   // Loaded here, not at the top, so that paths that print nothing never load them.
-  const { pino } = require('pino') as typeof import('pino');
+  const { pino, pinoPretty } = loadExtras();
   const stream = (fd: 1 | 2) => {
-    if (settings.format === 'json') return pino.destination({ fd, sync: true });
-    const pretty = require('pino-pretty') as typeof import('pino-pretty');
-    return pretty({
+    if (settings.format === 'json') return pino.pino.destination({ fd, sync: true });
+    return pinoPretty({
       destination: fd,
       sync: true,
       colorize: tty.isatty(fd) && !process.env.NO_COLOR,
@@ -62,8 +62,8 @@ function createPino(settings: LoggerSettings): PinoLogger {
   const streams = settings.infoFd === 2
     ? [{ level: 'trace' as const, stream: stream(2) }]
     : [{ level: 'trace' as const, stream: stream(1) }, { level: 'warn' as const, stream: stream(2) }];
-  return pino(
+  return pino.pino(
     { name: 'ndc-shim', level: settings.level, base: {} },
-    pino.multistream(streams, { dedupe: true }),
+    pino.pino.multistream(streams, { dedupe: true }),
   ) as unknown as PinoLogger;
 }

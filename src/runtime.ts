@@ -1,6 +1,7 @@
 /** The real system behind the planner's inputs: where the shim is, the file system, env files. */
 import * as fs from 'node:fs';
 import { ExitCode, ShimError } from './errors';
+import { loadExtras } from './libraries';
 import { currentPlatform, type PlatformFacts } from './platform';
 import type { FileSystemView } from './resolution';
 
@@ -74,6 +75,5 @@ function readEnvFile(file: string): Record<string, string> {
     throw new ShimError(`cannot read env file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, ExitCode.config,
       'create it, or remove it from --env-file / the manifest\'s envFiles');
   }
-  const dotenv = require('dotenv') as typeof import('dotenv');
-  return dotenv.parse(text);
+  return loadExtras().dotenv.parse(text);
 }

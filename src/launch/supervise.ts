@@ -4,8 +4,8 @@
  * both; the shim never exits before the child and leaves with its exit code, or dies by its signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { onExit } from 'signal-exit';
 import { ExitCode, ShimError } from '../errors';
+import { loadExtras } from '../libraries';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, type PlatformFacts } from '../platform';
@@ -45,7 +45,7 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
       if (killTimer) clearTimeout(killTimer);
     };
     // Whatever ends the shim unexpectedly (an internal error, an unhandled signal), the child goes too.
-    const removeExitHook = onExit(() => {
+    const removeExitHook = loadExtras().signalExit.onExit(() => {
       if (!exited && child.pid !== undefined) child.kill('SIGTERM');
     }, { alwaysLast: true });
 

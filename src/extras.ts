@@ -1,0 +1,11 @@
+/**
+ * The libraries only some paths need (logging, env files, supervision). The single-file build
+ * bundles them apart (dist/ndc-shim-extras.cjs, embedded as an asset) so that the launch path,
+ * which uses none of them, does not pay for parsing them at start-up.
+ */
+import pino = require('pino');
+import pinoPretty = require('pino-pretty');
+import dotenv = require('dotenv');
+import signalExit = require('signal-exit');
+
+export { dotenv, pino, pinoPretty, signalExit };

@@ -1,0 +1,23 @@
+/** Access to the libraries of extras.ts, loaded on first use (see there for why they are apart). */
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+type Extras = typeof import('./extras');
+
+/** Set by the bundler to the extras bundle's file name; absent when the compiled sources run directly. */
+declare const __NDC_SHIM_EXTRAS__: string | undefined;
+
+let extras: Extras | undefined;
+
+export function loadExtras(): Extras {
+  if (extras) return extras;
+  if (typeof __NDC_SHIM_EXTRAS__ !== 'string') return (extras = require('./extras') as Extras);
+  const sea = require('node:sea') as { isSea(): boolean; getAsset(key: string, encoding: string): string };
+  if (!sea.isSea()) return (extras = require(path.join(__dirname, __NDC_SHIM_EXTRAS__)) as Extras);
+  // Inside a single executable: the bundle is an embedded asset, and it only requires builtins.
+  const code = sea.getAsset(__NDC_SHIM_EXTRAS__, 'utf8');
+  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: __NDC_SHIM_EXTRAS__ });
+  const module = { exports: {} as Extras };
+  wrapper(module.exports, require, module, __NDC_SHIM_EXTRAS__, '.');
+  return (extras = module.exports);
+}
