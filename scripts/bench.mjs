@@ -55,17 +55,23 @@ function stats(samples) {
   return { median: at(0.5), p10: at(0.1), p90: at(0.9) };
 }
 
-function timeLaunch(command, args) {
-  // Warm the page cache, then interleave nothing else: each run is one spawn to exit.
-  for (let i = 0; i < 3; i++) spawnSync(command, args, { env, stdio: 'ignore' });
-  const samples = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = now();
-    const result = spawnSync(command, args, { env, stdio: 'ignore' });
-    samples.push(now() - started);
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
+/**
+ * Times every launcher in rounds (one run of each per round, in turn), so that whatever else the
+ * machine does drifts over all of them alike instead of skewing the one measured at that moment.
+ */
+function timeLaunches(launchers) {
+  const entries = Object.entries(launchers);
+  for (const [, [command, args]] of entries) for (let i = 0; i < 3; i++) spawnSync(command, args, { env, stdio: 'ignore' });
+  const samples = Object.fromEntries(entries.map(([name]) => [name, []]));
+  for (let round = 0; round < RUNS; round++) {
+    for (const [name, [command, args]] of entries) {
+      const started = now();
+      const result = spawnSync(command, args, { env, stdio: 'ignore' });
+      samples[name].push(now() - started);
+      if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
+    }
   }
-  return stats(samples);
+  return Object.fromEntries(entries.map(([name]) => [name, stats(samples[name])]));
 }
 
 const treeRss = (pid) => {
@@ -159,16 +165,16 @@ const emptyScript = join(work, 'empty.js');
 writeFileSync(emptyScript, '');
 const wrapperFile = join(work, 'start.sh');
 writeFileSync(wrapperFile, rfcWrapper(TRUE, 'serve'));
-const launch = {
-  direct: timeLaunch(TRUE, ['serve']),
-  'RFC bash wrapper, inline (bash -c)': timeLaunch('bash', ['-c', readFileSync(wrapperFile, 'utf8')]),
-  'RFC bash wrapper as ./start.sh': timeLaunch('bash', rfcScriptFile(TRUE, 'serve')),
-  'Node bare (node empty.js)': timeLaunch(bareNode, [emptyScript]),
-  ...(sea ? { 'Node bare (empty SEA)': timeLaunch(sea, []) } : {}),
-  'ndc-shim --version': timeLaunch(shim, ['--version']),
-  'ndc-shim start (exec)': timeLaunch(shim, ['start', '--', TRUE, 'serve']),
-  'ndc-shim start --no-exec': timeLaunch(shim, ['--no-exec', 'start', '--', TRUE, 'serve']),
-};
+const launch = timeLaunches({
+  direct: [TRUE, ['serve']],
+  'RFC bash wrapper, inline (bash -c)': ['bash', ['-c', readFileSync(wrapperFile, 'utf8')]],
+  'RFC bash wrapper as ./start.sh': ['bash', rfcScriptFile(TRUE, 'serve')],
+  'Node bare (node empty.js)': [bareNode, [emptyScript]],
+  ...(sea ? { 'Node bare (empty SEA)': [sea, []] } : {}),
+  'ndc-shim --version': [shim, ['--version']],
+  'ndc-shim start (exec)': [shim, ['start', '--', TRUE, 'serve']],
+  'ndc-shim start --no-exec': [shim, ['--no-exec', 'start', '--', TRUE, 'serve']],
+});
 const memory = {
   'ndc-shim start (exec)': await residentMemory(shim, ['start', '--', SLEEP, '30']),
   'ndc-shim start --no-exec (shim + lifeline)': await residentMemory(shim, ['--no-exec', 'start', '--', SLEEP, '30']),
@@ -190,7 +196,7 @@ const sizes = ALL_TARGETS.filter((target) => existsSync(join(root, 'dist', execu
   const bytes = readFileSync(join(root, 'dist', executableName(target)));
   return { target, raw: bytes.length, gzip: gzipSync(bytes).length };
 });
-const bundleSize = statSync(join(root, 'dist', 'ndc-shim.cjs')).size;
+const bundleSize = statSync(join(root, 'dist', 'ndc-shim.cjs')).size + statSync(join(root, 'dist', 'ndc-shim-extras.cjs')).size;
 const strippedNode = existsSync(join(nodeDir, 'node.stripped')) ? statSync(join(nodeDir, 'node.stripped')).size : undefined;
 
 const ms = (value) => (value === undefined ? 'n/a' : value.toFixed(1));
@@ -208,6 +214,7 @@ const lines = [
   '## Launch overhead',
   '',
   'Wall time from spawning the launcher to its exit, with a stand-in connector (`true serve`) that exits at once.',
+  'The launchers are timed in rounds, one run of each per round, so that background load affects all alike.',
   '',
   '| launcher | median ms | p10 | p90 | × direct | × bare runtime |',
   '|---|---|---|---|---|---|',
@@ -249,7 +256,7 @@ const lines = [
   ...sizes.map(({ target, raw, gzip }) => `| ${target} | ${mib(raw)} | ${mib(gzip)} |`),
   '',
   strippedNode
-    ? `The stripped Node binary is ${mib(strippedNode)} MiB and the bundle ${(bundleSize / 1024).toFixed(0)} KiB: the linux-x64 executable is ${(sizes.find((s) => s.target === 'linux-x64').raw - strippedNode - bundleSize) / 1024 > 0 ? `${((sizes.find((s) => s.target === 'linux-x64').raw - strippedNode - bundleSize) / 1024).toFixed(0)} KiB larger than the two together (the SEA blob also holds V8's code cache for the bundle, and the injected section is page-aligned)` : 'no larger than the two together'}.`
+    ? `The stripped Node binary is ${mib(strippedNode)} MiB and the two bundles ${(bundleSize / 1024).toFixed(0)} KiB: the linux-x64 executable is ${(sizes.find((s) => s.target === 'linux-x64').raw - strippedNode - bundleSize) / 1024 > 0 ? `${((sizes.find((s) => s.target === 'linux-x64').raw - strippedNode - bundleSize) / 1024).toFixed(0)} KiB larger than those together (the SEA blob also holds V8's code cache for the launch bundle, and the injected section is page-aligned)` : 'no larger than those together'}.`
     : '',
   '',
 ];
