@@ -1,6 +1,6 @@
 /** Which directories, which manifest, which executable: the SPEC's resolution table as pure functions. */
 import type { GlobalOptions } from './cli';
-import { ExitCode, ShimError } from './errors';
+import { ExitCode, ShimError, configError } from './errors';
 import type { Env } from './environment';
 import { MANIFEST_FILE_NAME } from './manifest';
 import { DEFAULT_PATHEXT, hasPathSeparator, pathFor, pathListDelimiter, readEnv, type PlatformFacts } from './platform';
@@ -41,7 +41,13 @@ export function resolveDirectories({ options, env, platform, cwd, shimPath }: Re
   const contextDir = absolute(options.context ?? read('HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH'));
   const configurationDir = absolute(options.configuration) ?? contextDir ?? absolute(read('HASURA_CONFIGURATION_DIRECTORY'));
   const inheritedPort = read('HASURA_CONNECTOR_PORT');
-  const port = options.port ?? (inheritedPort !== undefined && /^\d+$/.test(inheritedPort) ? Number(inheritedPort) : undefined);
+  let port = options.port;
+  if (port === undefined && inheritedPort !== undefined) {
+    if (!/^\d{1,5}$/.test(inheritedPort) || Number(inheritedPort) < 1 || Number(inheritedPort) > 65535) {
+      throw configError(`HASURA_CONNECTOR_PORT is '${inheritedPort}', not a port number from 1 to 65535`, 'set it to a port number, or pass --port');
+    }
+    port = Number(inheritedPort);
+  }
   return { connectorDir, pluginDir, contextDir, configurationDir, port, shimDir };
 }
 
@@ -64,7 +70,7 @@ export interface ExecutableLookup {
 
 /**
  * Finds the file a command names, as a shell would: a name with a path separator is a path,
- * a bare name is looked up on PATH (never in the working directory). On Windows, a name without
+ * a bare name is looked up in PATH's absolute directories (never in the working directory). On Windows, a name without
  * an extension is tried with each PATHEXT extension. Not found: exit 127; found but not
  * runnable: exit 126.
  */
@@ -99,9 +105,10 @@ export function findExecutable({ command, baseDir, env, platform, fs }: Executab
     throw new ShimError(`executable not found: ${file}${windows ? ` (tried ${candidatesFor(file).map((c) => path.basename(c)).join(', ')})` : ''}`,
       ExitCode.notFound, 'check the path in the manifest (relative paths are taken from the manifest\'s directory) or the directory options');
   }
-  const searchPath = (readEnv(platform.family, env, 'PATH') ?? '').split(pathListDelimiter(platform.family)).filter(Boolean);
+  // Relative PATH entries (`.`, empty) are skipped: a bare name is never looked up relative to some directory.
+  const searchPath = (readEnv(platform.family, env, 'PATH') ?? '').split(pathListDelimiter(platform.family)).filter((dir) => path.isAbsolute(dir));
   for (const dir of searchPath) {
-    const found = firstRunnable(path.resolve(baseDir, dir, command));
+    const found = firstRunnable(path.join(dir, command));
     if (found) return found;
   }
   if (notRunnable) throw notRunnableError(command, notRunnable, fs);

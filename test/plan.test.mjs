@@ -67,6 +67,9 @@ test('HASURA_CONNECTOR_PORT: --port, else inherited, else unset (the connector d
   const none = plan(['start'], {});
   assert.equal('HASURA_CONNECTOR_PORT' in none.env, false);
   assert.equal(none.port, 8080);
+  assert.throws(() => plan(['start'], { env: { HASURA_CONNECTOR_PORT: 'abc' } }),
+    (error) => error.exitCode === 78 && /HASURA_CONNECTOR_PORT is 'abc', not a port number/.test(error.message));
+  assert.equal(plan(['--port', '9002', 'start'], { env: { HASURA_CONNECTOR_PORT: 'abc' } }).env.HASURA_CONNECTOR_PORT, '9002', '--port wins');
 });
 
 test('environment: inherited values win over env files, which win over the manifest; HASURA_* and internals', () => {
@@ -116,6 +119,9 @@ test('executables: relative paths from the manifest directory, bare names on PAT
   const manifest = (start) => ({ commands: { start } });
   assert.equal(plan(['start'], { manifest: manifest(['./bin/c']), listing: { '/m/bin/c': 'exe' } }).executable, '/m/bin/c');
   assert.equal(plan(['start'], { manifest: manifest(['node', 'x.js']), env: { PATH: '/nope:/usr/bin' } }).executable, '/usr/bin/node');
+  // A relative PATH entry is not searched, even where it would find the name (here: the manifest's directory).
+  assert.throws(() => plan(['start'], { manifest: manifest(['c']), env: { PATH: '.:bin' }, listing: { '/m/c': 'exe', '/m/bin/c': 'exe', '/work/c': 'exe' } }),
+    (error) => error.exitCode === 127);
   const code = (fn) => { try { fn(); } catch (error) { return error.exitCode; } return 0; };
   assert.equal(code(() => plan(['start'], { manifest: manifest(['./missing']) })), 127);
   assert.equal(code(() => plan(['start'], { manifest: manifest(['python3']), env: { PATH: '/usr/bin' } })), 127);
