@@ -3,7 +3,7 @@
  * Pure: everything it needs from the system comes in through the input (file-system view,
  * env-file reader), so most behaviour is tested without starting a process.
  */
-import { isPluginCommand, type CommandLine, type LaunchCommand } from './cli';
+import type { CommandLine, LaunchCommand } from './cli';
 import { configError } from './errors';
 import { buildChildEnvironment, draftOtelDefaults, type EnvironmentChanges, type Env } from './environment';
 import { expandPlaceholders, type LoadedManifest, type Placeholder } from './manifest';
@@ -135,7 +135,4 @@ function chooseMode(commandLine: CommandLine, platform: PlatformFacts): { mode: 
   if (!platform.execAvailable) return { mode: 'supervise', reason: 'this Node runtime has no process.execve (needs >= 22.15)' };
   return { mode: 'exec', reason: 'the shim replaces itself with the child (same PID)' };
 }
-
-/** True when the shim must keep its stdout for the child: plugin commands' output is parsed by the CLI. */
-export const stdoutBelongsToChild = (command: LaunchCommand) => isPluginCommand(command);
 

@@ -47,9 +47,6 @@ export function readEnv(family: OsFamily, env: Record<string, string | undefined
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Executable file names as shipped: `ndc-shim` / `ndc-shim.exe`. */
-export const executableSuffix = (family: OsFamily) => (family === 'windows' ? '.exe' : '');
-
 /**
  * Signals that reach both the shim and the child when typed at a terminal whose foreground
  * process group holds them both; forwarding them again would deliver them twice.

@@ -7,13 +7,16 @@ import { loadManifest, type LoadedManifest } from '../manifest';
 import { planLaunch, type LaunchPlan } from '../plan';
 import { readEnv } from '../platform';
 import { checkConfigurationDir, checkConnectorDir, checkPortFree } from '../preflight';
-import { resolveManifestPath } from '../resolution';
+import { resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
 
+/** What resolution needs from this process: its options, environment, platform, directory and location. */
+export const resolutionInputFor = (commandLine: CommandLine, runtime: Runtime): ResolutionInput => ({
+  options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath,
+});
+
 export function loadManifestFor(commandLine: CommandLine, runtime: Runtime): LoadedManifest | undefined {
-  const { file, required } = resolveManifestPath({
-    options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath,
-  });
+  const { file, required } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
   return loadManifest(file, required);
 }
 

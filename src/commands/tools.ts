@@ -8,7 +8,7 @@ import { readEnv } from '../platform';
 import { checkConfigurationDir, checkConnectorDir, checkPortFree, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
-import { loadManifestFor, planFor } from './launch';
+import { loadManifestFor, planFor, resolutionInputFor } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
 
@@ -54,7 +54,7 @@ export function metadataYaml(commands: readonly LaunchCommand[]): string {
 function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
   const loaded = loadManifestFor(commandLine, runtime);
   if (!loaded) {
-    const { file } = resolveManifestPath({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+    const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
   process.stdout.write(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
@@ -67,7 +67,7 @@ const HEALTH_POLL_MS = 200;
 const HEALTH_REQUEST_TIMEOUT_MS = 2000;
 
 function healthTarget(commandLine: CommandLine, runtime: Runtime): { url: string } {
-  const directories = resolveDirectories({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+  const directories = resolveDirectories(resolutionInputFor(commandLine, runtime));
   const host = readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST');
   // A wildcard listener answers on loopback.
   const target = !host || host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -116,7 +116,7 @@ function problemFrom(name: string, error: unknown): CheckResult {
 
 async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<number> {
   const checks: CheckResult[] = [];
-  const { file } = resolveManifestPath({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+  const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
   let commands: LaunchCommand[] = [];
   try {
     const loaded = loadManifestFor(commandLine, runtime);
@@ -129,7 +129,7 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   } catch (error) {
     checks.push(problemFrom('manifest', error));
   }
-  const directories = resolveDirectories({ options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath });
+  const directories = resolveDirectories(resolutionInputFor(commandLine, runtime));
   checks.push(checkConnectorDir(directories), checkConfigurationDir(directories));
   checks.push(await checkPortFree(directories.port ?? DEFAULT_CONNECTOR_PORT, readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST')));
   for (const command of commands) {
