@@ -144,8 +144,11 @@ function applyValueOption(line: CommandLine, name: string, value: string) {
   }
 }
 
+/** A TCP port as text: digits only, 1 to 65535. */
+export const isPortNumber = (value: string) => /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
+
 export function parsePort(value: string, source: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+  if (!isPortNumber(value)) {
     throw usageError(`${source} must be a port number from 1 to 65535, not '${value}'`, `pass e.g. ${source} 8080`);
   }
   return Number(value);

@@ -39,4 +39,5 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   return { line: oneLine(`internal error: ${message}; please report it with the command you ran`), exitCode: ExitCode.failure };
 }
 
-const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+/** Flattens line breaks so that a message stays one line. */
+export const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');

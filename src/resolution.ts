@@ -1,5 +1,5 @@
 /** Which directories, which manifest, which executable: the SPEC's resolution table as pure functions. */
-import type { GlobalOptions } from './cli';
+import { isPortNumber, type GlobalOptions } from './cli';
 import { ExitCode, ShimError, configError } from './errors';
 import type { Env } from './environment';
 import { MANIFEST_FILE_NAME } from './manifest';
@@ -43,7 +43,7 @@ export function resolveDirectories({ options, env, platform, cwd, shimPath }: Re
   const inheritedPort = read('HASURA_CONNECTOR_PORT');
   let port = options.port;
   if (port === undefined && inheritedPort !== undefined) {
-    if (!/^\d{1,5}$/.test(inheritedPort) || Number(inheritedPort) < 1 || Number(inheritedPort) > 65535) {
+    if (!isPortNumber(inheritedPort)) {
       throw configError(`HASURA_CONNECTOR_PORT is '${inheritedPort}', not a port number from 1 to 65535`, 'set it to a port number, or pass --port');
     }
     port = Number(inheritedPort);
@@ -156,6 +156,5 @@ export function launchFor(file: string, args: readonly string[], lookup: Omit<Ex
       : findExecutable({ ...lookup, command: 'node', baseDir: dir });
     return { executable: node, args: [path.join(dir, shim.script), ...args], windowsVerbatimArguments: false };
   }
-  const launch = batchFileLaunch(file, args, readEnv('windows', lookup.env, 'COMSPEC'));
-  return { executable: launch.executable, args: launch.args, windowsVerbatimArguments: launch.verbatim };
+  return batchFileLaunch(file, args, readEnv('windows', lookup.env, 'COMSPEC'));
 }

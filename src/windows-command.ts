@@ -5,6 +5,7 @@
  * Pure functions, golden-tested on every OS.
  */
 import { usageError } from './errors';
+import type { ProcessLaunch } from './resolution';
 
 // cross-spawn's cmd.exe metacharacter escaping; its parse() only applies it when the host is
 // Windows, so the shim builds the cmd.exe line itself (the shape cross-spawn builds) and can plan
@@ -16,13 +17,6 @@ const crossSpawnEscape = require('cross-spawn/lib/util/escape.js') as {
 };
 
 export const isBatchFile = (file: string) => /\.(cmd|bat)$/i.test(file);
-
-export interface WindowsLaunch {
-  executable: string;
-  args: string[];
-  /** The args are one pre-quoted cmd.exe line and must reach CreateProcess untouched. */
-  verbatim: boolean;
-}
 
 /**
  * Quotes one argument for the C runtime's parser (CommandLineToArgvW rules): a run of n
@@ -45,7 +39,7 @@ export function quoteForMsvcrt(arg: string): string {
  * second time. A line break cannot be passed through cmd.exe at all (it ends the command), so an
  * argument holding one is refused instead of being cut short.
  */
-export function batchFileLaunch(batchFile: string, args: readonly string[], comspec: string | undefined): WindowsLaunch {
+export function batchFileLaunch(batchFile: string, args: readonly string[], comspec: string | undefined): ProcessLaunch {
   args.forEach((arg, index) => {
     if (/[\r\n]/.test(arg)) {
       throw usageError(`argument ${index + 1} contains a line break, which cmd.exe cannot pass to the batch file ${batchFile}`,
@@ -56,7 +50,8 @@ export function batchFileLaunch(batchFile: string, args: readonly string[], coms
   // The path is quoted rather than caret-escaped: a Windows path cannot contain a quote, quoting
   // keeps its spaces and metacharacters literal, and Wine's cmd.exe rejects caret-escaped spaces.
   const line = [`"${batchFile}"`, ...args.map((arg) => escapeMeta(escapeMeta(quoteForMsvcrt(arg))))].join(' ');
-  return { executable: comspec || 'cmd.exe', args: ['/d', '/s', '/c', `"${line}"`], verbatim: true };
+  // The args are one pre-quoted cmd.exe line and must reach CreateProcess untouched.
+  return { executable: comspec || 'cmd.exe', args: ['/d', '/s', '/c', `"${line}"`], windowsVerbatimArguments: true };
 }
 
 /**

@@ -57,7 +57,7 @@ const CORPUS = ['', 'plain', 'a b', ' lead', 'trail ', '"', 'say "hi"', 'back\\s
 test('every batch file gets the double-escaped line cross-spawn builds (golden)', () => {
   const launch = batchFileLaunch('C:\\My Tools\\run.cmd', ['a b', '%PATH%', 'x&y', '"q"', ''], 'C:\\Windows\\system32\\cmd.exe');
   assert.equal(launch.executable, 'C:\\Windows\\system32\\cmd.exe');
-  assert.equal(launch.verbatim, true);
+  assert.equal(launch.windowsVerbatimArguments, true);
   assert.deepEqual(launch.args, ['/d', '/s', '/c',
     '""C:\\My Tools\\run.cmd" ^^^"a^^^ b^^^" ^^^"^^^%PATH^^^%^^^" ^^^"x^^^&y^^^" ^^^"\\^^^"q\\^^^"^^^" ^^^"^^^""']);
   assert.equal(batchFileLaunch('x.bat', [], undefined).executable, 'cmd.exe');

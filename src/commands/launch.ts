@@ -6,7 +6,7 @@ import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
 import { planLaunch, type LaunchPlan } from '../plan';
 import { readEnv } from '../platform';
-import { checkConfigurationDir, checkConnectorDir, checkPortFree } from '../preflight';
+import { startChecks } from '../preflight';
 import { resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
 
@@ -57,11 +57,9 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     return;
   }
   if (plan.command === 'start') {
-    for (const check of [checkConnectorDir(plan.directories), checkConfigurationDir(plan.directories)]) {
-      if (!check.ok) throw new ShimError(check.detail, check.exitCode!, check.fix);
-    }
-    const port = await checkPortFree(plan.port!, readEnv(runtime.facts.family, plan.env, 'HASURA_CONNECTOR_HOST'));
-    if (!port.ok) throw new ShimError(port.detail, port.exitCode!, port.fix);
+    const failed = (await startChecks(plan.directories, plan.port!, readEnv(runtime.facts.family, plan.env, 'HASURA_CONNECTOR_HOST')))
+      .find((check) => !check.ok);
+    if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
   }
   if (logger.isEnabled('debug')) {
     logger.debug(`${plan.mode}: ${plan.modeReason}`);

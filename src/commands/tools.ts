@@ -1,11 +1,11 @@
 /** doctor, metadata and health: the commands that answer instead of launching. */
 import * as http from 'node:http';
 import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
-import { ExitCode, ShimError, configError, describeError } from '../errors';
+import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT } from '../plan';
 import { readEnv } from '../platform';
-import { checkConfigurationDir, checkConnectorDir, checkPortFree, type CheckResult } from '../preflight';
+import { startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
 import { loadManifestFor, planFor, resolutionInputFor } from './launch';
@@ -107,11 +107,11 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
 // --- doctor ------------------------------------------------------------------------------------
 
 function problemFrom(name: string, error: unknown): CheckResult {
+  if (error instanceof ShimError) {
+    return { name, ok: false, detail: oneLine(error.message), fix: error.fix && oneLine(error.fix), exitCode: error.exitCode };
+  }
   const { line, exitCode } = describeError(error);
-  const fixAt = error instanceof ShimError && error.fix ? line.lastIndexOf(`; ${error.fix}`) : -1;
-  return fixAt === -1
-    ? { name, ok: false, detail: line, exitCode }
-    : { name, ok: false, detail: line.slice(0, fixAt), fix: line.slice(fixAt + 2), exitCode };
+  return { name, ok: false, detail: line, exitCode };
 }
 
 async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<number> {
@@ -130,8 +130,7 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     checks.push(problemFrom('manifest', error));
   }
   const directories = resolveDirectories(resolutionInputFor(commandLine, runtime));
-  checks.push(checkConnectorDir(directories), checkConfigurationDir(directories));
-  checks.push(await checkPortFree(directories.port ?? DEFAULT_CONNECTOR_PORT, readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST')));
+  checks.push(...await startChecks(directories, directories.port ?? DEFAULT_CONNECTOR_PORT, readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST')));
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
