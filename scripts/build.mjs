@@ -8,16 +8,19 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXTRAS_NAME, bundle } from './bundle.mjs';
+import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
+import { compactElf } from './elf-compact.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
 /** dist/.stamps/<target> holds the sha256 of the bundle baked into that executable. */
 export const STAMPS = join(root, 'dist', '.stamps');
+/** dist/code-cache/<target>: the launch script's code cache baked into that executable (kept for the benchmarks' size notes). */
+export const codeCacheFile = (target) => join(root, 'dist', 'code-cache', target);
 export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
 
-/** What an executable embeds: both bundles. */
-const hashBundles = (...files) => files.reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
+/** What an executable embeds: its main script and the wrapped bundles. */
+const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets)].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
 
 const onPath = (tool) => spawnSync(process.platform === 'win32' ? 'where' : 'which', [tool], { stdio: 'ignore' }).status === 0;
 
@@ -55,9 +58,37 @@ function prepareBase(target, binary, warnings) {
   return stripped;
 }
 
+/** How to run `target`'s Node binary here: natively, or linux-arm64 through qemu-user; else undefined. */
+function nodeRunnerFor(target) {
+  if (target === hostTarget() && process.platform !== 'win32') return [baseNodeBinary(target)];
+  if (target === 'linux-arm64' && hostTarget() === 'linux-x64' && onPath('qemu-aarch64-static')) return ['qemu-aarch64-static', '-L', '/', baseNodeBinary(target)];
+  return undefined;
+}
+
+/**
+ * The launch script's code cache, made by the Node binary that `target` embeds (see
+ * scripts/code-cache.cjs), or undefined when that binary cannot run here (a warning says why).
+ */
+function launchCodeCache(target, script, warnings) {
+  const cacheFile = codeCacheFile(target);
+  rmSync(cacheFile, { force: true });
+  const runner = nodeRunnerFor(target);
+  const slower = `${target}: no code cache for the launch script, so its start-up is slower`;
+  if (!runner) {
+    if (target === 'linux-arm64') warnings.push(`${slower} (install qemu-user-static and libc6:arm64 to make one)`);
+    return undefined;
+  }
+  mkdirSync(join(cacheFile, '..'), { recursive: true });
+  const [command, ...args] = runner;
+  const result = spawnSync(command, [...args, join(root, 'scripts', 'code-cache.cjs'), script, cacheFile], { encoding: 'utf8', timeout: 120_000 });
+  if (result.status === 0 && existsSync(cacheFile)) return cacheFile;
+  warnings.push(`${slower} (${(result.stderr || result.error?.message || `exit ${result.status}`).trim().split('\n').pop()})`);
+  return undefined;
+}
+
 export async function buildExecutables({ targets = ALL_TARGETS, strict = false, log = console.log } = {}) {
-  const { outfile, extrasFile } = await bundle();
-  const bundleHash = hashBundles(outfile, extrasFile);
+  const { sea } = await bundle();
+  const bundleHash = hashEmbedded(sea);
   const runner = buildNode();
   const built = [];
   const skipped = [];
@@ -79,7 +110,10 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
     } else {
       source = "pkg's own download (no npm package publishes this Node)";
     }
-    const job = { entry: outfile, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: target === hostTarget(), assets: { [EXTRAS_NAME]: extrasFile } };
+    const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
+    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}) };
+    // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
+    const job = { entry: sea.main, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: false, assets };
     const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
       cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome }, encoding: 'utf8', timeout: 300_000,
     });
@@ -88,6 +122,7 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
       skipped.push({ target, reason: `${source}: ${reason}` });
       continue;
     }
+    if (platform === 'linux') writeFileSync(output, compactElf(readFileSync(output)).bytes);
     if (platform === 'macos' && !onPath('codesign') && !onPath('ldid')) {
       warnings.push(`${target}: neither codesign nor ldid is on PATH, so the executable is not ad-hoc signed; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${arch === 'arm64' ? ' (macOS kills unsigned arm64 executables)' : ''}`);
     }
@@ -112,8 +147,8 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
  * and returns their paths; fails when this machine's own executable cannot be built.
  */
 export async function ensureFreshExecutables(targets, log = console.log) {
-  const { outfile, extrasFile } = await bundle();
-  const bundleHash = hashBundles(outfile, extrasFile);
+  const { sea } = await bundle();
+  const bundleHash = hashEmbedded(sea);
   const isFresh = (target) => existsSync(join(root, 'dist', executableName(target)))
     && existsSync(join(STAMPS, target)) && readFileSync(join(STAMPS, target), 'utf8') === bundleHash;
   const stale = targets.filter((target) => !isFresh(target));

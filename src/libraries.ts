@@ -1,6 +1,6 @@
 /** Access to the libraries of extras.ts, loaded on first use (see there for why they are apart). */
 import * as path from 'node:path';
-import * as vm from 'node:vm';
+import { EXTRAS_ASSET, runEmbedded } from './embedded';
 
 type Extras = typeof import('./extras');
 
@@ -12,12 +12,8 @@ let extras: Extras | undefined;
 export function loadExtras(): Extras {
   if (extras) return extras;
   if (typeof __NDC_SHIM_EXTRAS__ !== 'string') return (extras = require('./extras') as Extras);
-  const sea = require('node:sea') as { isSea(): boolean; getAsset(key: string, encoding: string): string };
+  const sea = require('node:sea') as { isSea(): boolean };
   if (!sea.isSea()) return (extras = require(path.join(__dirname, __NDC_SHIM_EXTRAS__)) as Extras);
   // Inside a single executable: the bundle is an embedded asset, and it only requires builtins.
-  const code = sea.getAsset(__NDC_SHIM_EXTRAS__, 'utf8');
-  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: __NDC_SHIM_EXTRAS__ });
-  const module = { exports: {} as Extras };
-  wrapper(module.exports, require, module, __NDC_SHIM_EXTRAS__, '.');
-  return (extras = module.exports);
+  return (extras = runEmbedded(EXTRAS_ASSET, require) as Extras);
 }

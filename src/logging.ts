@@ -4,7 +4,6 @@
  * or as pino's JSON lines. pino is only loaded when a message is actually written, so the
  * silent success path of a launch pays nothing for it.
  */
-import * as tty from 'node:tty';
 import type { LogFormat, LogLevel } from './cli';
 import { redactUriCredentials } from './environment';
 import { loadExtras } from './libraries';
@@ -47,14 +46,14 @@ export function createLogger(settings: LoggerSettings): Logger {
 }
 
 function createPino(settings: LoggerSettings): PinoLogger {
-  // Loaded here, not at the top, so that paths that print nothing never load them.
+  // Loaded here, not at the top, so that paths that print nothing never load them (tty alone loads net).
   const { pino, pinoPretty } = loadExtras();
   const stream = (fd: 1 | 2) => {
     if (settings.format === 'json') return pino.pino.destination({ fd, sync: true });
     return pinoPretty({
       destination: fd,
       sync: true,
-      colorize: tty.isatty(fd) && !process.env.NO_COLOR,
+      colorize: (require('node:tty') as typeof import('node:tty')).isatty(fd) && !process.env.NO_COLOR,
       ignore: 'pid,hostname,time',
       singleLine: true,
     });

@@ -1,5 +1,6 @@
 /** Entry point: parse, pick the command, report any failure as one line with its exit code. */
 import { isLaunchCommand, parseCommandLine, parseLogLevel, type CommandLine, type LogLevel } from './cli';
+import { codeCacheState } from './embedded';
 import { describeError } from './errors';
 import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   try {
     const commandLine = parseCommandLine(runtime.args);
     logger = createLogger(loggerSettings(commandLine, runtime));
+    if (logger.isEnabled('debug')) logger.debug(`launch script code cache: ${codeCacheState()}`);
     const { command } = commandLine;
     if (command === 'help') process.stdout.write(HELP_TEXT);
     else if (command === 'version') process.stdout.write(`ndc-shim ${shimVersion()}\n`);

@@ -38,11 +38,6 @@ export function checkConfigurationDir(directories: Directories): CheckResult {
       fix: 'create it, or point --configuration / --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the connector\'s configuration', exitCode: ExitCode.failure };
 }
 
-/**
- * Whether something listens on `port`: binds it on the connector's host (HASURA_CONNECTOR_HOST,
- * default `::`, which covers IPv4 too) and releases it at once. (Reading /proc/net/tcp instead
- * costs the kernel more: it walks its socket hash tables, about 6 ms a file.)
- */
 /** Everything `start` checks before launching, in order (and `doctor` reports). */
 export async function startChecks(directories: Directories, port: number, host: string | undefined): Promise<CheckResult[]> {
   return [checkConnectorDir(directories), checkConfigurationDir(directories), await checkPortFree(port, host)];
@@ -60,15 +55,61 @@ export async function checkPortFree(port: number, host: string | undefined): Pro
     fix: error === 'EACCES' ? 'use a port above 1023 or run with the needed privileges' : 'check HASURA_CONNECTOR_HOST and --port', exitCode: ExitCode.failure };
 }
 
-function bindProbe(port: number, host: string | undefined): Promise<string | undefined> {
+/**
+ * Whether the connector could listen on `port`: binds it the way Node's server does (HASURA_CONNECTOR_HOST,
+ * default `::`, which covers IPv4 too, SO_REUSEADDR as libuv sets it) and releases it at once.
+ * Returns the error code, or undefined when the port is free.
+ */
+export function bindProbe(port: number, host: string | undefined): Promise<string | undefined> {
+  const direct = directBindProbe(port, host);
+  return direct === unavailable ? netBindProbe(port, host) : Promise.resolve(direct);
+}
+
+const unavailable = Symbol('unavailable');
+
+interface TcpWrapBinding {
+  TCP: new (type: number) => { bind(address: string, port: number): number; bind6(address: string, port: number, flags: number): number; listen(backlog: number): number; close(): void };
+  constants: { SERVER: number };
+}
+
+/**
+ * The same bind + listen through the TCP handle `net` itself uses, synchronously. Loading `net`
+ * and listening costs about 10 ms (net loads the stream stack, and listen() loads cluster and
+ * child_process), a third of Node's whole start-up; this costs about 1 ms. The handle's interface
+ * is Node's own, so it is used only when it has the expected shape (Node 22, which every
+ * executable embeds, is tested) and `net` does the work otherwise, as for a host given by name.
+ */
+export function directBindProbe(port: number, host: string | undefined): string | undefined | typeof unavailable {
+  const isV4 = host !== undefined && /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+  const isV6 = host === undefined || host.includes(':');
+  if (!isV4 && !isV6) return unavailable;
+  let binding: TcpWrapBinding;
+  try {
+    binding = (process as unknown as { binding(name: string): TcpWrapBinding }).binding('tcp_wrap');
+    if (typeof binding.TCP !== 'function' || typeof binding.constants?.SERVER !== 'number') return unavailable;
+  } catch {
+    return unavailable;
+  }
+  const handle = new binding.TCP(binding.constants.SERVER);
+  try {
+    let status = isV4 ? handle.bind(host!, port) : handle.bind6(host ?? '::', port, 0);
+    // Like net: with no host, a machine without IPv6 gets 0.0.0.0.
+    if (status !== 0 && host === undefined) status = handle.bind('0.0.0.0', port);
+    if (status === 0) status = handle.listen(511);
+    return status === 0 ? undefined : (require('node:util') as typeof import('node:util')).getSystemErrorName(status);
+  } finally {
+    handle.close();
+  }
+}
+
+export function netBindProbe(port: number, host: string | undefined): Promise<string | undefined> {
   const net = require('node:net') as typeof import('node:net');
-  const attempt = (bindHost: string | undefined) => new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+  return new Promise<string | undefined>((resolve) => {
     const server = net.createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     // Without a host Node binds `::` (dual-stack, IPv4 too), else 0.0.0.0: the connector's default.
     // Giving the host as text costs a DNS-resolver start-up (about 10 ms), so it is left out then.
-    server.listen(bindHost === undefined ? { port, exclusive: true } : { port, host: bindHost, exclusive: true },
+    server.listen(host === undefined ? { port, exclusive: true } : { port, host, exclusive: true },
       () => server.close(() => resolve(undefined)));
   });
-  return attempt(host).then((error) => (error ? error.code ?? error.message : undefined));
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, openSync, readSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, PROBE, CORPUS, run, tempDir } from './helpers.mjs';
+import { compactElf } from '../scripts/elf-compact.mjs';
 
 const dist = (name) => join(ROOT, 'dist', name);
 const { version: packageVersion } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -39,6 +40,42 @@ test('linux-x64: --version names the package version; the embedded runtime is th
   assert.ok(binary.includes(Buffer.from(`v${nodeConfig.version}`)), `embeds Node v${nodeConfig.version}`);
 });
 
+/** The NODE_SEA_BLOB note's contents, found the way Node finds it: through the PT_NOTE program headers. */
+function seaBlobOf(bytes) {
+  const phoff = Number(bytes.readBigUInt64LE(0x20));
+  for (let i = 0; i < bytes.readUInt16LE(0x38); i++) {
+    const at = phoff + i * bytes.readUInt16LE(0x36);
+    if (bytes.readUInt32LE(at) !== 4) continue;
+    const start = Number(bytes.readBigUInt64LE(at + 8));
+    const end = start + Number(bytes.readBigUInt64LE(at + 32));
+    for (let note = start; note < end;) {
+      const [namesz, descsz] = [bytes.readUInt32LE(note), bytes.readUInt32LE(note + 4)];
+      const name = bytes.subarray(note + 12, note + 12 + namesz).toString('latin1').replace(/\0+$/, '');
+      const desc = note + 12 + Math.ceil(namesz / 4) * 4;
+      if (name === 'NODE_SEA_BLOB') return bytes.subarray(desc, desc + descsz);
+      note = desc + Math.ceil(descsz / 4) * 4;
+    }
+  }
+  return undefined;
+}
+
+for (const target of ['linux-x64', 'linux-arm64']) {
+  test(`${target}: no padding is left around the injected blob, whose note holds the launch script and its code cache`, { skip: !existsSync(dist(`ndc-shim-${target}`)) && 'not built' }, () => {
+    const bytes = readFileSync(dist(`ndc-shim-${target}`));
+    assert.equal(compactElf(bytes).saved, 0, 'compacting again finds nothing to remove');
+    const blob = seaBlobOf(bytes);
+    assert.ok(blob, 'the NODE_SEA_BLOB note is reachable from the program headers');
+    assert.ok(blob.includes(readFileSync(dist('sea/ndc-shim.cjs'))), 'the launch script is whole');
+    // Made when the build could run this target's Node (natively, or under qemu-user).
+    if (existsSync(dist(`code-cache/${target}`))) assert.ok(blob.includes(readFileSync(dist(`code-cache/${target}`))), 'the code cache the build made is inside');
+  });
+}
+
+test('linux-x64: the launch script runs with the code cache the build made (V8 accepts it)', async () => {
+  const { stderr } = await run(dist('ndc-shim-linux-x64'), ['--log-level', 'debug', '--version']);
+  assert.match(stderr, /launch script code cache: accepted/);
+});
+
 const qemu = spawnSync('qemu-aarch64-static', ['--version'], { stdio: 'ignore' }).status === 0;
 const armSkip = !existsSync(dist('ndc-shim-linux-arm64')) ? 'dist/ndc-shim-linux-arm64 is not built (npm run build)'
   : !qemu ? 'qemu-user-static is not installed' : !existsSync('/lib/ld-linux-aarch64.so.1') ? 'the arm64 C library is not installed (libc6:arm64)' : false;
@@ -47,6 +84,7 @@ if (armSkip) console.log(`# skipping linux-arm64: ${armSkip}`);
 test('linux-arm64 (under qemu-user): version, arguments verbatim, exit codes, 127', { skip: armSkip }, async () => {
   const arm = (args, options) => run('qemu-aarch64-static', ['-L', '/', dist('ndc-shim-linux-arm64'), ...args], { timeoutMs: 60000, ...options });
   assert.equal((await arm(['--version'])).stdout, `ndc-shim ${packageVersion}\n`);
+  assert.match((await arm(['--log-level', 'debug', '--version'])).stderr, /launch script code cache: accepted/);
   const out = join(tempDir(), 'probe.json');
   const cli = await arm(['--plugin', PROBE, 'cli', ...CORPUS], { env: { ...process.env, PROBE_OUT: out } });
   assert.equal(cli.code, 0, cli.stderr);

@@ -1,0 +1,93 @@
+// Removes the zero padding that LIEF (inside postject, which pkg uses to inject the SEA blob) leaves
+// in a Linux executable: before the segment it appends (about 240 KiB on linux-x64) and at that
+// segment's end, past the blob. Only whole zero-filled ranges are removed and every file offset
+// behind them is moved down by a multiple of the alignments they need, so the program the kernel
+// and the dynamic loader see is unchanged: Node finds the blob through its PT_NOTE segment, whose
+// address stays put. Anything not laid out as expected is left as it is.
+const PT_LOAD = 1;
+const SHT_NOBITS = 8;
+
+function readLayout(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const isElf64Lsb = bytes.length > 64 && view.getUint32(0) === 0x7f454c46 && bytes[4] === 2 && bytes[5] === 1;
+  if (!isElf64Lsb) return undefined;
+  const u16 = (at) => view.getUint16(at, true);
+  const u64 = (at) => Number(view.getBigUint64(at, true));
+  const header = { phoff: u64(0x20), shoff: u64(0x28), phentsize: u16(0x36), phnum: u16(0x38), shentsize: u16(0x3a), shnum: u16(0x3c) };
+  const segments = Array.from({ length: header.phnum }, (_, i) => {
+    const at = header.phoff + i * header.phentsize;
+    return { at, type: view.getUint32(at, true), offset: u64(at + 8), vaddr: u64(at + 16), filesz: u64(at + 32), memsz: u64(at + 40), align: Math.max(1, u64(at + 48)) };
+  });
+  const sections = Array.from({ length: header.shnum }, (_, i) => {
+    const at = header.shoff + i * header.shentsize;
+    return { at, type: view.getUint32(at + 4, true), offset: u64(at + 24), size: u64(at + 32), align: Math.max(1, u64(at + 48)) };
+  });
+  return { view, header, segments, sections };
+}
+
+const isZero = (bytes, from, to) => bytes.subarray(from, to).every((byte) => byte === 0);
+const alignUp = (value, align, remainder = 0) => value + ((remainder - value) % align + align) % align;
+
+/**
+ * Cuts [from, to) out of the file and moves every offset at or past `to` down to match.
+ * The caller has checked that the range is zeros and that nothing straddles it.
+ */
+function cut(bytes, layout, from, to) {
+  const delta = to - from;
+  const { view, header, segments, sections } = layout;
+  const set64 = (at, value) => view.setBigUint64(at, BigInt(value), true);
+  for (const segment of segments) if (segment.offset >= to) set64(segment.at + 8, (segment.offset -= delta));
+  for (const section of sections) if (section.offset >= to && section.type !== SHT_NOBITS) set64(section.at + 24, (section.offset -= delta));
+  // The tables are rewritten in place above, so read the new header values after.
+  if (header.shoff >= to) set64(0x28, (header.shoff -= delta));
+  if (header.phoff >= to) set64(0x20, (header.phoff -= delta));
+  return Buffer.concat([bytes.subarray(0, from), bytes.subarray(to)]);
+}
+
+/** Returns { bytes, saved }: the compacted executable and how many bytes came out (0: left as it was). */
+export function compactElf(input) {
+  let bytes = Buffer.from(input);
+  let layout = readLayout(bytes);
+  if (!layout) return { bytes, saved: 0 };
+  const loads = layout.segments.filter((segment) => segment.type === PT_LOAD);
+  if (!loads.length) return { bytes, saved: 0 };
+  const last = loads.reduce((a, b) => (b.offset > a.offset ? b : a));
+
+  // 1. The gap before the appended segment: move the segment to the first offset after everything
+  // else that keeps it congruent to its address (what the kernel needs to map it).
+  const before = [
+    64, layout.header.phoff < last.offset ? layout.header.phoff + layout.header.phnum * layout.header.phentsize : 0,
+    layout.header.shoff < last.offset ? layout.header.shoff + layout.header.shnum * layout.header.shentsize : 0,
+    ...layout.segments.filter((s) => s.offset < last.offset).map((s) => s.offset + s.filesz),
+    ...layout.sections.filter((s) => s.type !== SHT_NOBITS && s.offset < last.offset).map((s) => s.offset + s.size),
+  ];
+  const contentEnd = Math.max(...before);
+  const moveTo = alignUp(contentEnd, last.align, last.vaddr % last.align);
+  if (moveTo < last.offset && isZero(bytes, contentEnd, last.offset)) {
+    bytes = cut(bytes, layout, moveTo, last.offset);
+    layout = readLayout(bytes);
+  }
+
+  // 2. The zeros at the end of the appended segment, past the notes and sections it holds.
+  const segment = layout.segments.find((s) => s.at === last.at);
+  const held = [
+    ...layout.segments.filter((s) => s !== segment && s.filesz > 0 && inLastOf(segment, s.offset)).map((s) => s.offset + s.filesz),
+    ...layout.sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0 && inLastOf(segment, s.offset)).map((s) => s.offset + s.size),
+  ];
+  const segmentEnd = segment.offset + segment.filesz;
+  // What follows moves down by a multiple of the largest alignment it has (8 for the section table).
+  const step = Math.max(8, ...layout.sections.filter((s) => s.offset >= segmentEnd).map((s) => s.align));
+  if (held.length && segment.filesz === segment.memsz) {
+    const usedEnd = Math.max(...held);
+    const keepTo = segmentEnd - Math.floor((segmentEnd - usedEnd) / step) * step;
+    if (keepTo < segmentEnd && isZero(bytes, usedEnd, segmentEnd)) {
+      const newSize = keepTo - segment.offset;
+      layout.view.setBigUint64(segment.at + 32, BigInt(newSize), true);
+      layout.view.setBigUint64(segment.at + 40, BigInt(newSize), true);
+      bytes = cut(bytes, layout, keepTo, segmentEnd);
+    }
+  }
+  return { bytes, saved: input.length - bytes.length };
+}
+
+const inLastOf = (segment, offset) => offset >= segment.offset && offset < segment.offset + segment.filesz;

@@ -1,0 +1,4 @@
+/** Main script of the single executables (see runLaunchScript). */
+import { runLaunchScript } from './embedded';
+
+runLaunchScript(require);
