@@ -19,8 +19,11 @@ export const STAMPS = join(root, 'dist', '.stamps');
 export const codeCacheFile = (target) => join(root, 'dist', 'code-cache', target);
 export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
 
-/** What an executable embeds: its main script and the wrapped bundles. */
-const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets)].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
+/** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
+const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'dist-config/node.json'].map((file) => join(root, file));
+
+/** What an executable embeds (its main script and the wrapped bundles) and how it is made. */
+const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets), ...RECIPE].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
 
 const onPath = (tool) => spawnSync(process.platform === 'win32' ? 'where' : 'which', [tool], { stdio: 'ignore' }).status === 0;
 
@@ -80,7 +83,9 @@ function launchCodeCache(target, script, warnings) {
   }
   mkdirSync(join(cacheFile, '..'), { recursive: true });
   const [command, ...args] = runner;
-  const result = spawnSync(command, [...args, join(root, 'scripts', 'code-cache.cjs'), script, cacheFile], { encoding: 'utf8', timeout: 120_000 });
+  // Without NODE_OPTIONS, as the executables run (they ignore it): V8 rejects a cache made under other flags.
+  const result = spawnSync(command, [...args, join(root, 'scripts', 'code-cache.cjs'), script, cacheFile],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: undefined } });
   if (result.status === 0 && existsSync(cacheFile)) return cacheFile;
   warnings.push(`${slower} (${(result.stderr || result.error?.message || `exit ${result.status}`).trim().split('\n').pop()})`);
   return undefined;

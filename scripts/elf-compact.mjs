@@ -25,6 +25,7 @@ function readLayout(bytes) {
   return { view, header, segments, sections };
 }
 
+const within = (segment, offset) => offset >= segment.offset && offset < segment.offset + segment.filesz;
 const isZero = (bytes, from, to) => bytes.subarray(from, to).every((byte) => byte === 0);
 const alignUp = (value, align, remainder = 0) => value + ((remainder - value) % align + align) % align;
 
@@ -71,8 +72,8 @@ export function compactElf(input) {
   // 2. The zeros at the end of the appended segment, past the notes and sections it holds.
   const segment = layout.segments.find((s) => s.at === last.at);
   const held = [
-    ...layout.segments.filter((s) => s !== segment && s.filesz > 0 && inLastOf(segment, s.offset)).map((s) => s.offset + s.filesz),
-    ...layout.sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0 && inLastOf(segment, s.offset)).map((s) => s.offset + s.size),
+    ...layout.segments.filter((s) => s !== segment && s.filesz > 0 && within(segment, s.offset)).map((s) => s.offset + s.filesz),
+    ...layout.sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0 && within(segment, s.offset)).map((s) => s.offset + s.size),
   ];
   const segmentEnd = segment.offset + segment.filesz;
   // What follows moves down by a multiple of the largest alignment it has (8 for the section table).
@@ -89,5 +90,3 @@ export function compactElf(input) {
   }
   return { bytes, saved: input.length - bytes.length };
 }
-
-const inLastOf = (segment, offset) => offset >= segment.offset && offset < segment.offset + segment.filesz;

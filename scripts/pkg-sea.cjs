@@ -8,7 +8,9 @@ const sea = require('@yao-pkg/pkg/lib-es5/sea.js');
   await sea.default(job.entry, {
     targets: [{ nodeRange: `node${job.nodeVersion}`, platform: job.platform, arch: job.arch, output: job.output }],
     signature: true,
-    seaConfig: { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, assets: job.assets ?? {} },
+    // execArgvExtension none: NODE_OPTIONS is meant for a Node connector (a --require of its tracing, an
+    // --inspect port), not for the shim, which passes it on untouched.
+    seaConfig: { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgvExtension: 'none', assets: job.assets ?? {} },
   });
 })().catch((error) => {
   console.error(String(error && error.message ? error.message : error).split('\n')[0]);

@@ -74,6 +74,9 @@ for (const target of ['linux-x64', 'linux-arm64']) {
 test('linux-x64: the launch script runs with the code cache the build made (V8 accepts it)', async () => {
   const { stderr } = await run(dist('ndc-shim-linux-x64'), ['--log-level', 'debug', '--version']);
   assert.match(stderr, /launch script code cache: accepted/);
+  // V8 flags from NODE_OPTIONS would make V8 reject the cache, but the executable ignores NODE_OPTIONS.
+  const withOptions = await run(dist('ndc-shim-linux-x64'), ['--log-level', 'debug', '--version'], { env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=100' } });
+  assert.match(withOptions.stderr, /launch script code cache: accepted/);
 });
 
 const qemu = spawnSync('qemu-aarch64-static', ['--version'], { stdio: 'ignore' }).status === 0;

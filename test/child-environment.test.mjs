@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, PROBE, NODE, runShim, tempDir } from './helpers.mjs';
+import { SHIMS, PROBE, NODE, runShim, seaShim, tempDir } from './helpers.mjs';
 
 function layout() {
   const root = tempDir();
@@ -21,6 +21,20 @@ function layout() {
 }
 
 const probe = (out) => JSON.parse(readFileSync(out, 'utf8'));
+
+for (const mode of [[], ['--no-exec']]) {
+  test(`sea${mode.length ? ' --no-exec' : ''}: NODE_OPTIONS is the connector's, untouched, and the executable itself ignores it`, async () => {
+    const root = tempDir();
+    const out = join(root, 'node-options');
+    // A preload that does not exist would end any Node process that honoured it.
+    const nodeOptions = `--require ${join(root, 'missing-preload.js')} --max-old-space-size=96`;
+    const { code, stderr } = await runShim(seaShim(), [...mode, 'start', '--', 'sh', '-c', 'printf %s "$NODE_OPTIONS" > "$0"', out],
+      { env: { ...process.env, NODE_OPTIONS: nodeOptions, HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH: root } });
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /Cannot find module|missing-preload|Error/);
+    assert.equal(readFileSync(out, 'utf8'), nodeOptions);
+  });
+}
 
 for (const shim of SHIMS) {
   test(`${shim.name}: start sets HASURA_CONFIGURATION_DIRECTORY from the context (spaces, non-ASCII) and runs there`, async () => {
