@@ -1,14 +1,17 @@
 // npm test: type-check and compile (build/), make sure the single-file executables under test
 // embed the current sources (rebuilding them when not), then run Node's test runner.
-// NDC_SHIM_TEST_TARGETS picks the executables to build (default: this machine's and win-x64).
+// NDC_SHIM_TEST_TARGETS picks the executables to build (default: this machine's, win-x64, and
+// linux-arm64 when it was built before).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureFreshExecutables } from './build.mjs';
+import { ensureFreshExecutables, executableName } from './build.mjs';
 import { hostTarget, root } from './node-binaries.mjs';
 
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
-await ensureFreshExecutables((process.env.NDC_SHIM_TEST_TARGETS ?? `${hostTarget()},win-x64`).split(',').filter(Boolean));
+// linux-arm64 is tested (under qemu-user) when it has been built: keep it current too.
+const builtArm = existsSync(join(root, 'dist', executableName('linux-arm64'))) && hostTarget() !== 'linux-arm64' ? ',linux-arm64' : '';
+await ensureFreshExecutables((process.env.NDC_SHIM_TEST_TARGETS ?? `${hostTarget()},win-x64${builtArm}`).split(',').filter(Boolean));
 const files = readdirSync(join(root, 'test')).filter((name) => name.endsWith('.test.mjs')).sort().map((name) => join('test', name));
 const only = process.argv.slice(2);
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...(only.length ? only : files)], { cwd: root, stdio: 'inherit' });

@@ -90,16 +90,22 @@ export function directBindProbe(port: number, host: string | undefined): string 
   } catch {
     return unavailable;
   }
-  const handle = new binding.TCP(binding.constants.SERVER);
-  try {
-    let status = isV4 ? handle.bind(host!, port) : handle.bind6(host ?? '::', port, 0);
-    // Like net: with no host, a machine without IPv6 gets 0.0.0.0.
-    if (status !== 0 && host === undefined) status = handle.bind('0.0.0.0', port);
-    if (status === 0) status = handle.listen(511);
-    return status === 0 ? undefined : (require('node:util') as typeof import('node:util')).getSystemErrorName(status);
-  } finally {
-    handle.close();
-  }
+  // One handle per attempt, as net does: a handle whose bind failed keeps that socket's address family.
+  const attempt = (bind: (handle: InstanceType<TcpWrapBinding['TCP']>) => number) => {
+    const handle = new binding.TCP(binding.constants.SERVER);
+    try {
+      const bound = bind(handle);
+      return bound !== 0 ? { bound } : { listened: handle.listen(511) };
+    } finally {
+      handle.close();
+    }
+  };
+  let result = isV4 ? attempt((handle) => handle.bind(host!, port)) : attempt((handle) => handle.bind6(host ?? '::', port, 0));
+  // Like net: with no host, where `::` cannot be bound (no IPv6) it binds 0.0.0.0. (A port in use
+  // shows at listen(): libuv reports EADDRINUSE there, so it gets no second attempt, in net neither.)
+  if (result.bound !== undefined && host === undefined) result = attempt((handle) => handle.bind('0.0.0.0', port));
+  const status = result.bound ?? result.listened;
+  return status === 0 ? undefined : (require('node:util') as typeof import('node:util')).getSystemErrorName(status);
 }
 
 export function netBindProbe(port: number, host: string | undefined): Promise<string | undefined> {
