@@ -226,11 +226,11 @@ function sizeNotes() {
 
 const ms = (value) => (value === undefined ? 'n/a' : value.toFixed(1));
 const mib = (bytes) => (bytes / 1048576).toFixed(1);
-const bareLabel = launch['Node bare (empty SEA)'] ? 'the empty SEA' : 'node empty.js';
 const direct = launch.direct.median;
 const shimOwn = launch['ndc-shim start (exec)'].median - direct;
 const bareName = launch['Node bare (empty SEA)'] ? 'Node bare (empty SEA)' : 'Node bare (node empty.js)';
 const bare = launch[bareName];
+const bareLabel = bareName === 'Node bare (empty SEA)' ? 'the empty SEA' : 'node empty.js';
 // Per round, so that the drift of a busy machine cancels out: (shim start - direct) / bare runtime.
 const overhead = stats(launchSamples['ndc-shim start (exec)'].map((shimMs, round) => ((shimMs - launchSamples.direct[round]) / launchSamples[bareName][round] - 1) * 100));
 const pct = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(0)}%`;

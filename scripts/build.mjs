@@ -13,7 +13,7 @@ import { compactElf } from './elf-compact.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
-/** dist/.stamps/<target> holds the sha256 of the bundle baked into that executable. */
+/** dist/.stamps/<target> holds the sha256 of what that executable embeds and how it was made (hashEmbedded). */
 export const STAMPS = join(root, 'dist', '.stamps');
 /** dist/code-cache/<target>: the launch script's code cache baked into that executable (kept for the benchmarks' size notes). */
 export const codeCacheFile = (target) => join(root, 'dist', 'code-cache', target);

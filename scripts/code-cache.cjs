@@ -22,12 +22,11 @@ const server = net.createServer().listen(0, '127.0.0.1', () => {
     // The launch ends in process.execve: that is where its work is done and the cache is complete.
     process.execve = () => {
       fs.writeFileSync(cacheFile, script.createCachedData());
-      fs.rmSync(work, { recursive: true, force: true });
       process.exit(0);
     };
     process.on('exit', (code) => {
+      fs.rmSync(work, { recursive: true, force: true });
       if (!fs.existsSync(cacheFile)) {
-        fs.rmSync(work, { recursive: true, force: true });
         console.error(`the launch script did not reach its exec (exit ${code}): no code cache`);
         process.exitCode = 1;
       }

@@ -20,8 +20,18 @@ export function codeCacheState(): CodeCacheState {
 }
 
 interface SeaApi {
+  isSea(): boolean;
   getAsset(key: string): ArrayBuffer;
   getAsset(key: string, encoding: string): string;
+}
+
+/** Whether this process is a single executable (node:sea is absent before Node 20). */
+export function isSingleExecutable(): boolean {
+  try {
+    return (require('node:sea') as SeaApi).isSea();
+  } catch {
+    return false;
+  }
 }
 
 type ModuleFunction = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;

@@ -1,6 +1,6 @@
 /** Access to the libraries of extras.ts, loaded on first use (see there for why they are apart). */
 import * as path from 'node:path';
-import { EXTRAS_ASSET, runEmbedded } from './embedded';
+import { EXTRAS_ASSET, isSingleExecutable, runEmbedded } from './embedded';
 
 type Extras = typeof import('./extras');
 
@@ -12,8 +12,7 @@ let extras: Extras | undefined;
 export function loadExtras(): Extras {
   if (extras) return extras;
   if (typeof __NDC_SHIM_EXTRAS__ !== 'string') return (extras = require('./extras') as Extras);
-  const sea = require('node:sea') as { isSea(): boolean };
-  if (!sea.isSea()) return (extras = require(path.join(__dirname, __NDC_SHIM_EXTRAS__)) as Extras);
+  if (!isSingleExecutable()) return (extras = require(path.join(__dirname, __NDC_SHIM_EXTRAS__)) as Extras);
   // Inside a single executable: the bundle is an embedded asset, and it only requires builtins.
   return (extras = runEmbedded(EXTRAS_ASSET, require) as Extras);
 }

@@ -1,5 +1,6 @@
 /** The real system behind the planner's inputs: where the shim is, the file system, env files. */
 import * as fs from 'node:fs';
+import { isSingleExecutable } from './embedded';
 import { ExitCode, ShimError } from './errors';
 import { loadExtras } from './libraries';
 import { currentPlatform, type PlatformFacts } from './platform';
@@ -15,14 +16,6 @@ export interface Runtime {
   args: string[];
   fs: FileSystemView;
   readEnvFile(file: string): Record<string, string>;
-}
-
-function isSingleExecutable(): boolean {
-  try {
-    return (require('node:sea') as { isSea(): boolean }).isSea();
-  } catch {
-    return false;
-  }
 }
 
 export function currentRuntime(): Runtime {
