@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
 import { compactElf } from './elf-compact.mjs';
+import { signMachO } from './macho-codesign.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
@@ -20,7 +21,7 @@ export const codeCacheFile = (target) => join(root, 'dist', 'code-cache', target
 export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
 
 /** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
-const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'dist-config/node.json'].map((file) => join(root, file));
+const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/macho-codesign.mjs', 'dist-config/node.json'].map((file) => join(root, file));
 
 /** What an executable embeds (its main script and the wrapped bundles) and how it is made. */
 const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets), ...RECIPE].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
@@ -128,13 +129,21 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
       continue;
     }
     if (platform === 'linux') writeFileSync(output, compactElf(readFileSync(output)).bytes);
-    if (platform === 'macos' && !onPath('codesign') && !onPath('ldid')) {
-      warnings.push(`${target}: neither codesign nor ldid is on PATH, so the executable is not ad-hoc signed; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${arch === 'arm64' ? ' (macOS kills unsigned arm64 executables)' : ''}`);
+    let signature;
+    if (platform === 'macos') {
+      // Signed here, last (pkg's injection broke Node's signature; pkg itself signs only with codesign or ldid on PATH).
+      try {
+        writeFileSync(output, signMachO(readFileSync(output), { identifier: 'ndc-shim' }));
+        signature = 'ad-hoc signed';
+      } catch (error) {
+        signature = `unsigned: ${error.message}`;
+        warnings.push(`${target}: ${signature}; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${arch === 'arm64' ? ' (macOS kills unsigned arm64 executables)' : ''}`);
+      }
     }
-    built.push({ target, file: output, size: statSync(output).size, source });
+    built.push({ target, file: output, size: statSync(output).size, source, ...(signature ? { signature } : {}) });
     mkdirSync(STAMPS, { recursive: true });
     writeFileSync(join(STAMPS, target), bundleHash);
-    log(`built ${executableName(target)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${distConfig.version} from the ${source})`);
+    log(`built ${executableName(target)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${distConfig.version} from the ${source}${signature ? `, ${signature}` : ''})`);
   }
   // SHA256SUMS covers every executable that embeds this bundle, built now or before.
   const current = ALL_TARGETS.filter((target) => existsSync(join(root, 'dist', executableName(target)))
