@@ -82,7 +82,7 @@ function tinyMachO({ cputype = 0x0100000c, headerpad = 64, textSize = 5000, link
   bytes.write('__TEXT', 32 + 72 + 16, 'latin1');
   bytes.writeBigUInt64LE(BigInt(textSize), 32 + 72 + 40);
   bytes.writeUInt32LE(sectionOffset, 32 + 72 + 48);
-  segment(32 + 152, '__LINKEDIT', 0x100000000 + textFilesize, 0x4000, textFilesize, linkeditSize, 0);
+  segment(32 + 152, '__LINKEDIT', 0x100000000 + textFilesize, Math.ceil(linkeditSize / 0x4000) * 0x4000, textFilesize, linkeditSize, 0);
   return bytes;
 }
 
@@ -158,7 +158,8 @@ for (const target of ['macos-x64', 'macos-arm64']) {
 
 test('synthetic files: every code size around page and alignment boundaries signs and verifies, the last page hashed only to the code limit', () => {
   for (const cputype of [0x01000007, 0x0100000c]) {
-    for (const linkeditSize of [1, 15, 16, 17, 4095, 4096, 4097, 8192 - 1, 8192 + 5]) {
+    // The last sizes make the signature push __LINKEDIT past its vmsize, which must then grow.
+    for (const linkeditSize of [1, 15, 16, 17, 4095, 4096, 4097, 8192 - 1, 8192 + 5, 0x4000 - 16, 0x4000 + 5]) {
       const unsigned = tinyMachO({ cputype, linkeditSize });
       const signed = signMachO(unsigned, { identifier: 'tiny' });
       const report = verifyMachO(signed, { adhoc: true });
@@ -171,8 +172,10 @@ test('synthetic files: every code size around page and alignment boundaries sign
       const at = commands(signed).linkedit;
       const filesize = Number(signed.readBigUInt64LE(at + 48));
       assert.equal(Number(signed.readBigUInt64LE(at + 40)) + filesize, signed.length);
+      const segmentAlign = cputype === 0x0100000c ? 0x4000 : 0x1000;
       const vmsize = Number(signed.readBigUInt64LE(at + 32));
-      assert.equal(vmsize, Math.max(0x4000, Math.ceil(filesize / (cputype === 0x0100000c ? 0x4000 : 0x1000)) * (cputype === 0x0100000c ? 0x4000 : 0x1000)));
+      assert.equal(vmsize, Math.max(Number(unsigned.readBigUInt64LE(at + 32)), Math.ceil(filesize / segmentAlign) * segmentAlign));
+      assert.ok(vmsize >= filesize);
       assert.ok(signMachO(signed, { identifier: 'tiny' }).equals(signed));
     }
   }
