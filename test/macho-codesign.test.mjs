@@ -86,6 +86,66 @@ function tinyMachO({ cputype = 0x0100000c, headerpad = 64, textSize = 5000, link
   return bytes;
 }
 
+/**
+ * `signed` (the signer's output) re-signed the way codesign signs for old macOS versions: a SHA-1
+ * CodeDirectory in slot 0 and a SHA-256 one as alternate 0x1000, both over the same pages.
+ */
+function withTwoCodeDirectories(signed) {
+  const { signature, codeDirectories: [cd] } = verifyMachO(signed);
+  const codeLimit = signature.offset;
+  const fixed = signed.subarray(cd.at, cd.at + cd.identOffset + cd.identifier.length + 1); // fields and identifier
+  const requirements = Buffer.from('fade0c010000000c00000000', 'hex');
+  const cdLength = (hashSize) => fixed.length + (cd.nSpecialSlots + cd.nCodeSlots) * hashSize;
+  const length = 12 + 3 * 8 + cdLength(20) + cdLength(32) + requirements.length;
+  const out = Buffer.alloc(codeLimit + Math.ceil(length / 16) * 16);
+  signed.copy(out, 0, 0, codeLimit);
+  const { codeSignature: [lc], linkedit } = commands(out);
+  out.writeUInt32LE(out.length - codeLimit, lc + 12);
+  out.writeBigUInt64LE(BigInt(out.length - Number(out.readBigUInt64LE(linkedit + 40))), linkedit + 48);
+  const codeDirectory = (algorithm, hashSize, hashType) => {
+    const blob = Buffer.alloc(cdLength(hashSize));
+    fixed.copy(blob);
+    const hashOffset = fixed.length + cd.nSpecialSlots * hashSize;
+    blob.writeUInt32BE(blob.length, 4);
+    blob.writeUInt32BE(hashOffset, 16);
+    blob[36] = hashSize;
+    blob[37] = hashType;
+    createHash(algorithm).update(requirements).digest().copy(blob, hashOffset - 2 * hashSize);
+    for (let page = 0; page < cd.nCodeSlots; page++) {
+      createHash(algorithm).update(out.subarray(page * 4096, Math.min((page + 1) * 4096, codeLimit))).digest().copy(blob, hashOffset + page * hashSize);
+    }
+    return blob;
+  };
+  const sha1 = codeDirectory('sha1', 20, 1);
+  const sha256 = codeDirectory('sha256', 32, 2);
+  const index = Buffer.alloc(36);
+  [0xfade0cc0, length, 3, 0, 36, 2, 36 + sha1.length, 0x1000, 36 + sha1.length + 12].forEach((value, i) => index.writeUInt32BE(value, i * 4));
+  Buffer.concat([index, sha1, requirements, sha256]).copy(out, codeLimit);
+  return out;
+}
+
+test('the verifier checks every CodeDirectory of a signature that has several (SHA-1 primary, SHA-256 alternate)', () => {
+  const twice = withTwoCodeDirectories(signMachO(tinyMachO({ textSize: 9000 }), { identifier: 'tiny' }));
+  const report = verifyMachO(twice, { adhoc: true });
+  assert.deepEqual(report.problems, []);
+  assert.deepEqual(report.codeDirectories.map((cd) => cd.hashType), [1, 2]);
+  assert.deepEqual(report.blobs.map((blob) => blob.slot), [0, 2, 0x1000]);
+  const problems = problemsOf(flipped(twice, 5000)).join('\n');
+  assert.match(problems, /CodeDirectory 0 \(sha1\): 1 page hash\(es\) do not match, first page 1\b/);
+  assert.match(problems, /CodeDirectory 0x1000 \(sha256\): 1 page hash\(es\) do not match, first page 1\b/);
+  // A wrong hash in the alternate alone is found too.
+  const [, alternate] = report.codeDirectories;
+  assert.match(problemsOf(flipped(twice, alternate.at + alternate.hashOffset + 32)).join('\n'), /^CodeDirectory 0x1000 \(sha256\): 1 page hash\(es\) do not match, first page 1\b/);
+  // Two CodeDirectories of one hash type: xnu refuses them.
+  const sameType = Buffer.from(twice);
+  sameType[report.codeDirectories[0].at + 37] = 2;
+  assert.match(problemsOf(sameType).join('\n'), /two CodeDirectories use the same hash type/);
+  // The signer replaces both with its one SHA-256 CodeDirectory.
+  const resigned = signMachO(twice, { identifier: 'tiny' });
+  assert.deepEqual(problemsOf(resigned, { adhoc: true }), []);
+  assert.equal(verifyMachO(resigned).codeDirectories.length, 1);
+});
+
 for (const target of ['macos-x64', 'macos-arm64']) {
   test(`${target}: the verifier accepts Node's Apple signature (CMS, entitlements, a code limit inside a page)`, { skip: skipNode(target) }, () => {
     const node = nodeBinaries[target];

@@ -153,7 +153,8 @@ export function verifyMachO(bytes, { adhoc = false, section } = {}) {
     if (!algorithm || hashSize !== cd.hashSize) { problems.push(`${name}: unknown hash type or size ${cd.hashSize}`); continue; }
     if (cd.version < 0x20001) problems.push(`${name}: version 0x${cd.version.toString(16)} is too old`);
     if (cd.identifier === undefined) problems.push(`${name}: the identifier is not a NUL-terminated string inside the CodeDirectory`);
-    if (cd.pageShift < 12 || cd.pageShift > 16) { problems.push(`${name}: page size 2^${cd.pageShift} is not one macOS uses`); continue; }
+    // xnu accepts pages from 4 KiB up to its own page size (16 KiB on arm64).
+    if (cd.pageShift < 12 || cd.pageShift > 14) { problems.push(`${name}: page size 2^${cd.pageShift} is not one macOS accepts`); continue; }
     if (cd.hashOffset < cd.nSpecialSlots * cd.hashSize || cd.hashOffset + cd.nCodeSlots * cd.hashSize > cd.length) { problems.push(`${name}: the hash slots lie outside the CodeDirectory`); continue; }
     if (cd.codeLimit !== dataoff) problems.push(`${name}: the code limit ${cd.codeLimit} is not the signature offset ${dataoff}`);
     const pageSize = 2 ** cd.pageShift;
@@ -189,6 +190,9 @@ export function verifyMachO(bytes, { adhoc = false, section } = {}) {
       }
     }
   }
+  // xnu rejects two CodeDirectories of the same hash type as suspicious.
+  const hashTypes = report.codeDirectories.map((cd) => cd.hashType);
+  if (new Set(hashTypes).size !== hashTypes.length) problems.push('two CodeDirectories use the same hash type');
   const identifiers = new Set(report.codeDirectories.map((cd) => cd.identifier));
   if (identifiers.size > 1) problems.push('the CodeDirectories name different identifiers');
 
