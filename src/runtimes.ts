@@ -16,7 +16,7 @@ export const isRuntimeName = (name: string): name is RuntimeName => (RUNTIME_NAM
 
 /** `>=MAJOR[.MINOR[.PATCH]]`, the only range form: a floor is all a launcher can act on. */
 export function parseVersionFloor(text: string): number[] | undefined {
-  const match = /^>=\s*(\d{1,9}(?:\.\d{1,9}){0,2})$/.exec(text.trim());
+  const match = /^>=\s*(\d{1,9}(?:\.\d{1,9}){0,2})$/.exec(text);
   return match ? match[1].split('.').map(Number) : undefined;
 }
 
