@@ -211,3 +211,16 @@ test('the machine\'s own runtimes are found and read (real node; real python3 an
   if (requires.python) assert.match(doctor.stdout, /^ok       runtime python: python 3\.\d+\.\d+\S* at \//m);
   if (requires.java) assert.match(doctor.stdout, /^ok       runtime java: java \d[^ ]* at \//m);
 });
+
+test('a malformed floor stops start and doctor as a manifest error (78) naming the JSON path, before anything runs', { skip }, async () => {
+  const { args, manifest } = layout({ node: '>=20' });
+  writeFileSync(manifest, JSON.stringify({ commands: { start: ['{connectorDir}/connector.sh'] }, requires: { node: '~20' } }));
+  const started = await runShim(seaShim(), [...args, 'start'], { env: bareEnv() });
+  assert.equal(started.code, 78);
+  assert.equal(started.stdout, '');
+  assert.match(started.stderr, /manifest .*ndc-shim\.json: \$\.requires\.node: expected a version floor >=MAJOR\[\.MINOR\[\.PATCH\]\], such as ">=20" or ">=3\.10", got string "~20"/);
+  assert.equal(started.stderr.trim().split('\n').length, 1);
+  const doctor = await runShim(seaShim(), [...args, 'doctor'], { env: bareEnv() });
+  assert.equal(doctor.code, 1);
+  assert.match(doctor.stdout, /^problem  manifest: .*\$\.requires\.node: expected a version floor/m);
+});
