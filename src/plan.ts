@@ -8,7 +8,7 @@ import { ExitCode, ShimError, configError } from './errors';
 import { buildChildEnvironment, draftOtelDefaults, type EnvironmentChanges, type Env } from './environment';
 import { expandPlaceholders, type LoadedManifest, type Placeholder } from './manifest';
 import { missingPathEntry } from './preflight';
-import { envKey, pathFor, pathListDelimiter, type PlatformFacts } from './platform';
+import { envKey, hasPathSeparator, pathFor, pathListDelimiter, type PlatformFacts } from './platform';
 import { findExecutable, launchFor, resolveDirectories, type Directories, type FileSystemView } from './resolution';
 import type { Requirements } from './runtimes';
 
@@ -125,7 +125,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
 
   // Executables are looked up on the child's PATH: the one that `path` and env files shaped.
   const { words, baseDir } = commandWords(input, context.placeholders);
-  const file = findWithPathHint(context, () => findExecutable({ command: words[0], baseDir, env, platform, fs }));
+  const file = findWithPathHint(context, hasPathSeparator(platform.family, words[0]), () => findExecutable({ command: words[0], baseDir, env, platform, fs }));
   const launch = launchFor(file, words.slice(1), { env, platform, fs });
 
   const usesContextAsCwd = (command === 'start' || command === 'watch') && directories.contextDir !== undefined;
@@ -150,13 +150,14 @@ export function planLaunch(input: PlanInput): LaunchPlan {
 }
 
 /** A bare name not found while a `path` entry is missing: most likely it lives there (node_modules/.bin before `npm ci`). */
-function findWithPathHint(context: LaunchContext, find: () => string): string {
+function findWithPathHint(context: LaunchContext, isPath: boolean, find: () => string): string {
   try {
     return find();
   } catch (error) {
-    if (!(error instanceof ShimError) || error.exitCode !== ExitCode.notFound || context.missingPathEntries.length === 0) throw error;
-    const missing = context.missingPathEntries.map(missingPathEntry);
-    throw new ShimError(`${error.message} (the manifest's path entry ${context.missingPathEntries.join(', ')} does not exist)`, error.exitCode, missing[0].fix);
+    const missing = context.missingPathEntries;
+    if (isPath || !(error instanceof ShimError) || error.exitCode !== ExitCode.notFound || missing.length === 0) throw error;
+    const which = missing.length === 1 ? `path entry ${missing[0]} does not exist` : `path entries ${missing.join(', ')} do not exist`;
+    throw new ShimError(`${error.message} (the manifest's ${which})`, error.exitCode, missingPathEntry(missing[0]).fix);
   }
 }
 

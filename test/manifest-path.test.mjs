@@ -55,7 +55,12 @@ test('a bare name found only through path: not found (127) without it', () => {
   const manifest = { commands: { start: ['ts-node'] }, path: ['{connectorDir}/node_modules/.bin'] };
   const env = { PATH: '/usr/bin', HASURA_DDN_NATIVE_CONNECTOR_DIR: '/conn' };
   assert.equal(plan(manifest, { env, listing: { '/conn/node_modules/.bin': 'dir', '/conn/node_modules/.bin/ts-node': 'exe' } }).executable, '/conn/node_modules/.bin/ts-node');
-  assert.throws(() => plan(manifest, { env, listing: {} }), (error) => error.exitCode === 127 && /command not found on PATH: ts-node/.test(error.message));
+  assert.throws(() => plan(manifest, { env, listing: {} }), (error) => error.exitCode === 127
+    && error.message === "command not found on PATH: ts-node (the manifest's path entry /conn/node_modules/.bin does not exist)"
+    && /npm ci/.test(error.fix));
+  // A path (not a bare name) that is missing gets no such hint: the path entry has nothing to do with it.
+  assert.throws(() => plan({ ...manifest, commands: { start: ['{connectorDir}/server'] } }, { env, listing: {} }),
+    (error) => error.exitCode === 127 && error.message === 'executable not found: /conn/server');
 });
 
 test('Windows: the variable keeps its spelling (Path), entries are joined with ;, PATHEXT applies', () => {
