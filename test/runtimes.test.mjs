@@ -85,6 +85,9 @@ test('Windows: python3 that is the Store alias (no version) falls through to pyt
   assert.equal(missing.ok, false);
   assert.match(missing.detail, /^this connector needs python >=3\.10, but C:\\Apps\\python3\.exe printed no python version \(exit 9009: Python was not found/);
   assert.match(missing.fix, /install Python 3\.10 or later .*not the Microsoft Store alias/);
+  const jvmOptions = { output: 'Picked up JAVA_TOOL_OPTIONS: -Djavax.net.ssl.trustStorePassword=hunter2\nError: dl failure on line 542 for postgres://u:hunter2@db/x\n', status: 1 };
+  const [broken] = checkRuntimes({ java: '>=17' }, lookup(POSIX, { PATH: '/usr/bin' }, { '/usr/bin/java': jvmOptions }));
+  assert.equal(broken.detail, 'this connector needs java >=17, but /usr/bin/java printed no java version (exit 1: Error: dl failure on line 542 for postgres://u:<redacted>@db/x)');
   const none = checkRuntimes({ python: '>=3.10' }, lookup(POSIX, { PATH: '/usr/bin' }, {}))[0];
   assert.equal(none.detail, 'this connector needs python >=3.10, but no python3 or python was found on PATH');
 });
