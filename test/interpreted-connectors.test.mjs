@@ -189,7 +189,7 @@ test('Python: without python, or with one too old, doctor and start both fail na
   }
 });
 
-test('package: an interpreted connector gets a tarball per platform with the same files (symlinks of node_modules/.bin kept) and starts from it', { skip: skipPython, timeout: 120000 }, async () => {
+test('package: an interpreted connector gets a tarball per platform with the same files (symlinks of node_modules/.bin kept) and starts from it', { skip: skipPython, timeout: 240000 }, async () => {
   const from = join(tempDir(), 'python connector');
   cpSync(PY_EXAMPLE, from, { recursive: true });
   // What an npm-installed connector has: a relative symlink in node_modules/.bin.
@@ -199,7 +199,7 @@ test('package: an interpreted connector gets a tarball per platform with the sam
   symlinkSync('../tool/cli.js', join(from, 'node_modules', '.bin', 'tool'));
   const out = tempDir();
   const targets = existsSync(join(ROOT, 'dist', 'ndc-shim-win-x64.exe')) ? 'linux-x64,win-x64' : 'linux-x64';
-  const packaged = await run(process.execPath, [join(ROOT, 'scripts', 'package.mjs'), '--manifest', join(from, 'ndc-shim.json'), '--from', from, '--version', '0.1.0', '--out', out, '--targets', targets]);
+  const packaged = await run(process.execPath, [join(ROOT, 'scripts', 'package.mjs'), '--manifest', join(from, 'ndc-shim.json'), '--from', from, '--version', '0.1.0', '--out', out, '--targets', targets], { timeoutMs: 150000 });
   assert.equal(packaged.code, 0, packaged.stderr);
   const listings = {};
   for (const target of targets.split(',')) {
