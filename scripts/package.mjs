@@ -18,12 +18,21 @@ function usage(message) {
   process.exit(2);
 }
 
+/** Files to list in SHA256SUMS: regular files and symlinks to files (node_modules/.bin), as sha256sum -c reads them. */
 function filesUnder(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() || (entry.isSymbolicLink() && isFileBehind(join(entry.parentPath ?? entry.path, entry.name))))
     .map((entry) => relative(dir, join(entry.parentPath ?? entry.path, entry.name)))
     .sort();
 }
+
+const isFileBehind = (link) => {
+  try {
+    return statSync(link).isFile();
+  } catch {
+    return false;
+  }
+};
 
 export function packageConnector({ manifest, from, version = '0.0.0', out = join(root, 'dist', 'packages'), targets }) {
   if (!existsSync(manifest)) throw new Error(`manifest not found: ${manifest}`);
@@ -50,7 +59,8 @@ export function packageConnector({ manifest, from, version = '0.0.0', out = join
     const staging = mkdtempSync(join(tmpdir(), 'ndc-shim-package-'));
     try {
       const sources = perTarget ? [join(from, 'common'), join(from, target)].filter(existsSync) : [from];
-      for (const source of sources) cpSync(source, staging, { recursive: true });
+      // Symlinks stay as written: node_modules/.bin holds relative ones, which cpSync would otherwise make absolute (into this machine's tree).
+      for (const source of sources) cpSync(source, staging, { recursive: true, verbatimSymlinks: true });
       const shimName = target.startsWith('win') ? 'ndc-shim.exe' : 'ndc-shim';
       copyFileSync(join(root, 'dist', executableName(target)), join(staging, shimName));
       chmodSync(join(staging, shimName), 0o755);

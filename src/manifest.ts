@@ -3,12 +3,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LaunchCommand } from './cli';
 import { configError } from './errors';
+import { RUNTIME_NAMES, isRuntimeName, parseVersionFloor, type Requirements } from './runtimes';
 
 export interface Manifest {
   name?: string;
   commands: Partial<Record<LaunchCommand, string[]>>;
   env: Record<string, string>;
   envFiles: string[];
+  /** Directories put in front of PATH, in order (placeholders allowed). */
+  path: string[];
+  /** Runtime floors: `{"node": ">=20"}`. */
+  requires: Requirements;
 }
 
 export interface LoadedManifest {
@@ -26,7 +31,7 @@ const COMMAND_KEYS: readonly LaunchCommand[] = ['start', 'update', 'upgrade', 'w
 const COMMAND_KEY_HINTS: Record<string, LaunchCommand> = {
   serve: 'start', upgradeConfiguration: 'upgrade', cliPluginEntrypoint: 'cli',
 };
-const TOP_LEVEL_KEYS = new Set(['$schema', '$comment', 'name', 'commands', 'env', 'envFiles']);
+const TOP_LEVEL_KEYS = new Set(['$schema', '$comment', 'name', 'commands', 'env', 'envFiles', 'path', 'requires']);
 
 /**
  * Reads the manifest. `required` is true when the user named the file (--manifest or
@@ -60,7 +65,7 @@ export function parseManifest(text: string, file: string): Manifest {
   for (const key of Object.keys(data)) {
     if (!TOP_LEVEL_KEYS.has(key)) throw problem(`$.${key}`, `no such key (known: ${[...TOP_LEVEL_KEYS].join(', ')})`, data[key]);
   }
-  const manifest: Manifest = { commands: {}, env: {}, envFiles: [] };
+  const manifest: Manifest = { commands: {}, env: {}, envFiles: [], path: [], requires: {} };
   if (data.name !== undefined) {
     if (typeof data.name !== 'string' || data.name === '') throw problem('$.name', 'a non-empty string', data.name);
     manifest.name = data.name;
@@ -97,6 +102,24 @@ export function parseManifest(text: string, file: string): Manifest {
       checkPlaceholders(item, `$.envFiles[${index}]`, file);
     });
     manifest.envFiles = data.envFiles as string[];
+  }
+  if (data.path !== undefined) {
+    if (!Array.isArray(data.path)) throw problem('$.path', 'an array of directories such as ["{connectorDir}/node_modules/.bin"]', data.path);
+    data.path.forEach((item, index) => {
+      if (typeof item !== 'string' || item === '') throw problem(`$.path[${index}]`, 'a non-empty directory path', item);
+      checkPlaceholders(item, `$.path[${index}]`, file);
+    });
+    manifest.path = data.path as string[];
+  }
+  if (data.requires !== undefined) {
+    if (!isPlainObject(data.requires)) throw problem('$.requires', 'an object of runtime floors such as {"node": ">=20"}', data.requires);
+    for (const [runtime, floor] of Object.entries(data.requires)) {
+      if (!isRuntimeName(runtime)) throw problem(`$.requires.${runtime}`, `a runtime the shim checks (${RUNTIME_NAMES.join(', ')})`, floor);
+      if (typeof floor !== 'string' || !parseVersionFloor(floor)) {
+        throw problem(`$.requires.${runtime}`, 'a version floor >=MAJOR[.MINOR[.PATCH]], such as ">=20" or ">=3.10"', floor);
+      }
+      manifest.requires[runtime] = floor;
+    }
   }
   return manifest;
 }

@@ -4,11 +4,13 @@
  * env-file reader), so most behaviour is tested without starting a process.
  */
 import type { CommandLine, LaunchCommand } from './cli';
-import { configError } from './errors';
+import { ExitCode, ShimError, configError } from './errors';
 import { buildChildEnvironment, draftOtelDefaults, type EnvironmentChanges, type Env } from './environment';
 import { expandPlaceholders, type LoadedManifest, type Placeholder } from './manifest';
-import { pathFor, type PlatformFacts } from './platform';
+import { missingPathEntry } from './preflight';
+import { envKey, hasPathSeparator, pathFor, pathListDelimiter, type PlatformFacts } from './platform';
 import { findExecutable, launchFor, resolveDirectories, type Directories, type FileSystemView } from './resolution';
+import type { Requirements } from './runtimes';
 
 export const DEFAULT_KILL_AFTER_SECONDS = 10;
 export const DEFAULT_CONNECTOR_PORT = 8080;
@@ -32,6 +34,10 @@ export interface LaunchPlan {
   /** The port `start` checks before launching (the connector's default when none is set). */
   port?: number;
   manifestFile?: string;
+  /** The manifest's `path` entries that do not exist (left off PATH; `start` warns). */
+  missingPathEntries: string[];
+  /** Runtime floors `start` checks before launching. */
+  requires: Requirements;
 }
 
 export interface PlanInput {
@@ -46,9 +52,25 @@ export interface PlanInput {
   readEnvFile(file: string): Record<string, string>;
 }
 
-export function planLaunch(input: PlanInput): LaunchPlan {
-  const { commandLine, env, platform, manifest, fs } = input;
-  const { command, options } = commandLine;
+/**
+ * What every command of one invocation shares: the directories, the placeholders' values and the
+ * child's final environment (inherited, files, `env`, then `path` in front of PATH). `doctor`
+ * checks with this very environment, so that it sees what `start` will see.
+ */
+export interface LaunchContext {
+  directories: Directories;
+  placeholders: Partial<Record<Placeholder, string>>;
+  env: Record<string, string>;
+  envChanges: EnvironmentChanges;
+  /** The manifest's `path` entries that do not exist: left off PATH, reported as warnings. */
+  missingPathEntries: string[];
+  requires: Requirements;
+}
+
+export type ContextInput = Omit<PlanInput, 'commandLine'> & { commandLine: CommandLine };
+
+export function planContext(input: ContextInput): LaunchContext {
+  const { commandLine: { options }, env, platform, manifest, fs } = input;
   const path = pathFor(platform.family);
   const directories = resolveDirectories({ options, env, platform, cwd: input.cwd, shimPath: input.shimPath });
   const placeholders: Partial<Record<Placeholder, string>> = {
@@ -59,10 +81,6 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     shimDir: directories.shimDir,
     port: String(directories.port ?? DEFAULT_CONNECTOR_PORT),
   };
-
-  const { words, baseDir } = commandWords(input, placeholders);
-  const file = findExecutable({ command: words[0], baseDir, env, platform, fs });
-  const launch = launchFor(file, words.slice(1), { env, platform, fs });
 
   const envFileValues: Record<string, string>[] = [];
   for (const name of options.envFiles) envFileValues.push(input.readEnvFile(path.resolve(input.cwd, name)));
@@ -81,6 +99,35 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     defaults: [...envFileValues, manifestEnv, draftOtelDefaults(platform.family, env)],
   });
 
+  // `path` goes in front of the final PATH (whatever layer set it), so the child and the lookup of
+  // bare command names below both see it. Relative entries are taken from the manifest's directory.
+  const missingPathEntries: string[] = [];
+  const present: string[] = [];
+  for (const [index, entry] of (manifest?.manifest.path ?? []).entries()) {
+    const dir = path.resolve(manifest!.dir, expandPlaceholders(entry, placeholders, `manifest ${manifest!.file}: $.path[${index}]`));
+    if (fs.kind(dir) === 'directory') present.push(dir);
+    else missingPathEntries.push(dir);
+  }
+  if (present.length > 0) {
+    const key = envKey(platform.family, childEnv, 'PATH');
+    const value = [...present, ...(childEnv[key] ? [childEnv[key]] : [])].join(pathListDelimiter(platform.family));
+    childEnv[key] = value;
+    changes.set[key] = value;
+  }
+  return { directories, placeholders, env: childEnv, envChanges: changes, missingPathEntries, requires: manifest?.manifest.requires ?? {} };
+}
+
+export function planLaunch(input: PlanInput): LaunchPlan {
+  const { commandLine, platform, fs } = input;
+  const { command } = commandLine;
+  const context = planContext(input);
+  const { directories, env } = context;
+
+  // Executables are looked up on the child's PATH: the one that `path` and env files shaped.
+  const { words, baseDir } = commandWords(input, context.placeholders);
+  const file = findWithPathHint(context, hasPathSeparator(platform.family, words[0]), () => findExecutable({ command: words[0], baseDir, env, platform, fs }));
+  const launch = launchFor(file, words.slice(1), { env, platform, fs });
+
   const usesContextAsCwd = (command === 'start' || command === 'watch') && directories.contextDir !== undefined;
   const { mode, reason } = chooseMode(commandLine, platform);
   return {
@@ -89,15 +136,29 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     argv: [launch.executable === file ? words[0] : launch.executable, ...launch.args],
     windowsVerbatimArguments: launch.windowsVerbatimArguments,
     cwd: usesContextAsCwd ? directories.contextDir! : input.cwd,
-    env: childEnv,
-    envChanges: changes,
+    env,
+    envChanges: context.envChanges,
     mode,
     modeReason: reason,
-    killAfterSeconds: options.killAfter ?? DEFAULT_KILL_AFTER_SECONDS,
+    killAfterSeconds: commandLine.options.killAfter ?? DEFAULT_KILL_AFTER_SECONDS,
     directories,
     port: command === 'start' ? (directories.port ?? DEFAULT_CONNECTOR_PORT) : undefined,
-    manifestFile: manifest?.file,
+    manifestFile: input.manifest?.file,
+    missingPathEntries: context.missingPathEntries,
+    requires: context.requires,
   };
+}
+
+/** A bare name not found while a `path` entry is missing: most likely it lives there (node_modules/.bin before `npm ci`). */
+function findWithPathHint(context: LaunchContext, isPath: boolean, find: () => string): string {
+  try {
+    return find();
+  } catch (error) {
+    const missing = context.missingPathEntries;
+    if (isPath || !(error instanceof ShimError) || error.exitCode !== ExitCode.notFound || missing.length === 0) throw error;
+    const which = missing.length === 1 ? `path entry ${missing[0]} does not exist` : `path entries ${missing.join(', ')} do not exist`;
+    throw new ShimError(`${error.message} (the manifest's ${which})`, error.exitCode, missingPathEntry(missing[0]).fix);
+  }
 }
 
 /** The command's words: the manifest's (placeholders expanded) plus the extra arguments, or the ones given by hand. */

@@ -35,6 +35,15 @@ export const hasPathSeparator = (family: OsFamily, name: string) =>
 
 export const DEFAULT_PATHEXT = '.COM;.EXE;.BAT;.CMD';
 
+/**
+ * The commands that may start Python 3, in the order a runtime check tries them: python3, then
+ * python; on Windows also python.org's `py -3` launcher, often the only one there is.
+ */
+export function pythonCommands(family: OsFamily): { command: string; args: string[] }[] {
+  const common = [{ command: 'python3', args: [] }, { command: 'python', args: [] }];
+  return family === 'windows' ? [...common, { command: 'py', args: ['-3'] }] : common;
+}
+
 /** Windows environment names are case-insensitive: find the key as spelled in this environment. */
 export function envKey(family: OsFamily, env: Record<string, string | undefined>, name: string): string {
   if (family !== 'windows') return name;

@@ -2,10 +2,13 @@
 import * as fs from 'node:fs';
 import { ExitCode } from './errors';
 import type { Directories } from './resolution';
+import { checkRuntimes, type Requirements, type RuntimeLookup } from './runtimes';
 
 export interface CheckResult {
   name: string;
   ok: boolean;
+  /** ok, but worth a line: `start` logs it as a warning, `doctor` prints it without failing. */
+  warning?: boolean;
   detail: string;
   fix?: string;
   exitCode?: number;
@@ -38,10 +41,38 @@ export function checkConfigurationDir(directories: Directories): CheckResult {
       fix: 'create it, or point --configuration / --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the connector\'s configuration', exitCode: ExitCode.failure };
 }
 
-/** Everything `start` checks before launching, in order (and `doctor` reports). */
-export async function startChecks(directories: Directories, port: number, host: string | undefined): Promise<CheckResult[]> {
-  return [checkConnectorDir(directories), checkConfigurationDir(directories), await checkPortFree(port, host)];
+export interface StartCheckInput {
+  directories: Directories;
+  port: number;
+  /** HASURA_CONNECTOR_HOST of the child's environment. */
+  host: string | undefined;
+  /** The manifest's `path` entries that do not exist. */
+  missingPathEntries: string[];
+  requires: Requirements;
+  /** The child's final environment and the lookup the launch uses, for the runtimes. */
+  runtimeLookup: RuntimeLookup;
 }
+
+/**
+ * Everything `start` checks before launching, in order; `doctor` reports the same list, so that
+ * whenever doctor passes, start gets past its checks. Runtimes cost a process each, so they are
+ * looked at only when `requires` lists them.
+ */
+export async function startChecks(input: StartCheckInput): Promise<CheckResult[]> {
+  return [
+    checkConnectorDir(input.directories),
+    checkConfigurationDir(input.directories),
+    await checkPortFree(input.port, input.host),
+    ...input.missingPathEntries.map(missingPathEntry),
+    ...(Object.keys(input.requires).length > 0 ? checkRuntimes(input.requires, input.runtimeLookup) : []),
+  ];
+}
+
+/** A `path` entry that does not exist is left off PATH: a warning, since the command may not need it. */
+export const missingPathEntry = (dir: string): CheckResult => ({
+  name: 'path', ok: true, warning: true, detail: `${dir} does not exist, left off PATH`,
+  fix: /node_modules[\\/]\.bin$/.test(dir) ? 'install the connector\'s dependencies (npm ci in its directory)' : 'create it, or remove it from the manifest\'s "path"',
+});
 
 export async function checkPortFree(port: number, host: string | undefined): Promise<CheckResult> {
   const error = await bindProbe(port, host);

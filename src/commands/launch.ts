@@ -4,11 +4,12 @@ import { ShimError } from '../errors';
 import { redactEnvironment, redactUriCredentials } from '../environment';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { planLaunch, type LaunchPlan } from '../plan';
+import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
 import { readEnv } from '../platform';
-import { startChecks } from '../preflight';
+import { missingPathEntry, startChecks, type CheckResult, type StartCheckInput } from '../preflight';
 import { resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
+import { readVersionBySpawning } from '../runtimes';
 
 /** What resolution needs from this process: its options, environment, platform, directory and location. */
 export const resolutionInputFor = (commandLine: CommandLine, runtime: Runtime): ResolutionInput => ({
@@ -20,17 +21,36 @@ export function loadManifestFor(commandLine: CommandLine, runtime: Runtime): Loa
   return loadManifest(file, required);
 }
 
+const planInputFor = <C extends CommandLine>(commandLine: C, runtime: Runtime) => ({
+  commandLine,
+  env: process.env,
+  platform: runtime.facts,
+  cwd: process.cwd(),
+  shimPath: runtime.shimPath,
+  manifest: loadManifestFor(commandLine, runtime),
+  fs: runtime.fs,
+  readEnvFile: runtime.readEnvFile,
+} satisfies Omit<PlanInput, 'commandLine'> & { commandLine: C });
+
 export function planFor(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime): LaunchPlan {
-  return planLaunch({
-    commandLine,
-    env: process.env,
-    platform: runtime.facts,
-    cwd: process.cwd(),
-    shimPath: runtime.shimPath,
-    manifest: loadManifestFor(commandLine, runtime),
-    fs: runtime.fs,
-    readEnvFile: runtime.readEnvFile,
-  });
+  return planLaunch(planInputFor(commandLine, runtime));
+}
+
+/** The directories and the child's final environment, without a command: what doctor checks with. */
+export function contextFor(commandLine: CommandLine, runtime: Runtime): LaunchContext {
+  return planContext(planInputFor(commandLine, runtime));
+}
+
+/** The checks `start` makes before launching, with the child's own environment; doctor reports the same. */
+export function startCheckInput(context: Pick<LaunchContext, 'directories' | 'env' | 'missingPathEntries' | 'requires'>, port: number, runtime: Runtime): StartCheckInput {
+  return {
+    directories: context.directories,
+    port,
+    host: readEnv(runtime.facts.family, context.env, 'HASURA_CONNECTOR_HOST'),
+    missingPathEntries: context.missingPathEntries,
+    requires: context.requires,
+    runtimeLookup: { env: context.env, platform: runtime.facts, fs: runtime.fs, readVersion: readVersionBySpawning },
+  };
 }
 
 /** The plan as --dry-run prints it: what runs, where, and what the environment gains or loses. */
@@ -47,7 +67,14 @@ export function describePlan(plan: LaunchPlan) {
     port: plan.port,
     manifest: plan.manifestFile ?? null,
     directories: plan.directories,
+    // Checked by start, not here: a dry run runs nothing.
+    requires: Object.keys(plan.requires).length ? plan.requires : undefined,
+    missingPathEntries: plan.missingPathEntries.length ? plan.missingPathEntries : undefined,
   };
+}
+
+function warnAbout(checks: CheckResult[], logger: Logger) {
+  for (const check of checks) if (check.warning) logger.warn(`${check.name}: ${check.detail}${check.fix ? `; ${check.fix}` : ''}`);
 }
 
 export async function runLaunchCommand(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime, logger: Logger): Promise<void> {
@@ -57,9 +84,12 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     return;
   }
   if (plan.command === 'start') {
-    const failed = (await startChecks(plan.directories, plan.port!, readEnv(runtime.facts.family, plan.env, 'HASURA_CONNECTOR_HOST')))
-      .find((check) => !check.ok);
+    const checks = await startChecks(startCheckInput(plan, plan.port!, runtime));
+    const failed = checks.find((check) => !check.ok);
     if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
+    warnAbout(checks, logger);
+  } else {
+    warnAbout(plan.missingPathEntries.map(missingPathEntry), logger);
   }
   if (logger.isEnabled('debug')) {
     logger.debug(`${plan.mode}: ${plan.modeReason}`);

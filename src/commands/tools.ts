@@ -3,12 +3,12 @@ import * as http from 'node:http';
 import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
 import type { Logger } from '../logging';
-import { DEFAULT_CONNECTOR_PORT } from '../plan';
+import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
 import { readEnv } from '../platform';
 import { startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
-import { loadManifestFor, planFor, resolutionInputFor } from './launch';
+import { contextFor, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
 
@@ -129,8 +129,15 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   } catch (error) {
     checks.push(problemFrom('manifest', error));
   }
-  const directories = resolveDirectories(resolutionInputFor(commandLine, runtime));
-  checks.push(...await startChecks(directories, directories.port ?? DEFAULT_CONNECTOR_PORT, readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST')));
+  // The child's final environment (env files, `env`, `path`), as start builds it: every check below uses it.
+  let context: Pick<LaunchContext, 'directories' | 'env' | 'missingPathEntries' | 'requires'>;
+  try {
+    context = contextFor(commandLine, runtime);
+  } catch (error) {
+    if (checks.every((check) => check.ok)) checks.push(problemFrom('environment', error));
+    context = { directories: resolveDirectories(resolutionInputFor(commandLine, runtime)), env: process.env as Record<string, string>, missingPathEntries: [], requires: {} };
+  }
+  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime)));
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
@@ -144,9 +151,12 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     process.stdout.write(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
   } else {
     for (const check of checks) {
-      process.stdout.write(check.ok ? `ok       ${check.name}: ${check.detail}\n` : `problem  ${check.name}: ${check.detail}${check.fix ? `; fix: ${check.fix}` : ''}\n`);
+      const status = !check.ok ? 'problem ' : check.warning ? 'warning ' : 'ok      ';
+      process.stdout.write(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
     }
-    process.stdout.write(ok ? 'all checks passed\n' : `${checks.filter((check) => !check.ok).length} problem(s) found\n`);
+    const warnings = checks.filter((check) => check.warning).length;
+    const warned = warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';
+    process.stdout.write(ok ? `all checks passed${warned}\n` : `${checks.filter((check) => !check.ok).length} problem(s) found${warned}\n`);
   }
   return ok ? 0 : ExitCode.failure;
 }

@@ -1,0 +1,174 @@
+/**
+ * Runtime floors (the manifest's `requires`): finds node, python and java the way the child will
+ * (its final environment and PATH, the same lookup as the launch), reads each one's version and
+ * compares it with the floor. Costs a process per runtime, so it runs only when `requires` is set.
+ */
+import { redactUriCredentials } from './environment';
+import { ExitCode } from './errors';
+import { pathFor, pythonCommands, readEnv, type PlatformFacts } from './platform';
+import type { CheckResult } from './preflight';
+import { findExecutable, launchFor, type FileSystemView, type ProcessLaunch } from './resolution';
+
+export const RUNTIME_NAMES = ['node', 'python', 'java'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+export type Requirements = Partial<Record<RuntimeName, string>>;
+
+export const isRuntimeName = (name: string): name is RuntimeName => (RUNTIME_NAMES as readonly string[]).includes(name);
+
+/** `>=MAJOR[.MINOR[.PATCH]]`, the only range form: a floor is all a launcher can act on. */
+export function parseVersionFloor(text: string): number[] | undefined {
+  const match = /^>=\s*(\d{1,9}(?:\.\d{1,9}){0,2})$/.exec(text);
+  return match ? match[1].split('.').map(Number) : undefined;
+}
+
+export interface FoundVersion {
+  /** As the runtime printed it (`20.11.1`, `3.12.1`, `1.8.0_392`, `21`). */
+  text: string;
+  /** MAJOR, MINOR, PATCH for comparison; Java's legacy `1.8.0_392` is 8.0.392. */
+  parts: number[];
+}
+
+/** The version in what `node --version`, `python --version` or `java -version` printed (stdout and stderr together). */
+export function parseRuntimeVersion(runtime: RuntimeName, output: string): FoundVersion | undefined {
+  if (runtime === 'node') {
+    const match = /(?:^|\s)v(\d+)\.(\d+)\.(\d+)/.exec(output);
+    return match ? { text: `${match[1]}.${match[2]}.${match[3]}`, parts: match.slice(1, 4).map(Number) } : undefined;
+  }
+  if (runtime === 'python') {
+    const match = /\bPython (\d+)\.(\d+)(?:\.(\d+))?\S*/.exec(output);
+    return match ? { text: match[0].slice('Python '.length), parts: [match[1], match[2], match[3] ?? '0'].map(Number) } : undefined;
+  }
+  // `openjdk version "17.0.9" 2023-10-17`, `java version "1.8.0_392"`, `openjdk version "21" 2023-09-19`, `"21-ea"`.
+  const quoted = /\bversion "([^"]+)"/.exec(output)?.[1];
+  if (!quoted) return undefined;
+  const legacy = /^1\.(\d+)(?:\.(\d+))?(?:_(\d+))?/.exec(quoted);
+  if (legacy) return { text: quoted, parts: [legacy[1], legacy[2] ?? '0', legacy[3] ?? '0'].map(Number) };
+  const modern = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(quoted);
+  return modern ? { text: quoted, parts: [modern[1], modern[2] ?? '0', modern[3] ?? '0'].map(Number) } : undefined;
+}
+
+export function meetsFloor(found: number[], floor: number[]): boolean {
+  for (let index = 0; index < Math.max(found.length, floor.length); index++) {
+    const difference = (found[index] ?? 0) - (floor[index] ?? 0);
+    if (difference !== 0) return difference > 0;
+  }
+  return true;
+}
+
+const VERSION_ARGS: Record<RuntimeName, string[]> = { node: ['--version'], python: ['--version'], java: ['-version'] };
+
+function installHint(runtime: RuntimeName, floor: string): string {
+  const version = floor.replace(/^>=\s*/, '');
+  switch (runtime) {
+    case 'node': return `install Node.js ${version} or later (https://nodejs.org) and put it first on PATH, or add its directory to the manifest's "path"`;
+    case 'python': return `install Python ${version} or later (https://www.python.org/downloads/; on Windows not the Microsoft Store alias) and put it first on PATH, or add its directory to the manifest's "path"`;
+    case 'java': return `install a Java ${version} or later runtime (JDK or JRE) and set JAVA_HOME to it, or put its bin directory first on PATH`;
+  }
+}
+
+/** What running a runtime's version command gave: its output, or why it could not run. */
+export type VersionOutput = { output: string; status: number | null } | { error: string };
+export type VersionReader = (launch: ProcessLaunch, env: Record<string, string>) => VersionOutput;
+
+export interface RuntimeLookup {
+  /** The child's final environment: its PATH, JAVA_HOME and the rest. */
+  env: Record<string, string>;
+  platform: PlatformFacts;
+  fs: FileSystemView;
+  readVersion: VersionReader;
+}
+
+interface Candidate {
+  /** As a message names it: `node`, `py -3`, `JAVA_HOME`. */
+  label: string;
+  command: string;
+  args: string[];
+  /** Already resolved (JAVA_HOME's java). */
+  file?: string;
+}
+
+function candidatesFor(runtime: RuntimeName, lookup: RuntimeLookup): Candidate[] {
+  if (runtime === 'python') return pythonCommands(lookup.platform.family).map(({ command, args }) => ({ label: [command, ...args].join(' '), command, args }));
+  return [{ label: runtime, command: runtime, args: [] }];
+}
+
+/**
+ * The line that says why a runtime printed no version, for the message. A JVM first echoes
+ * JAVA_TOOL_OPTIONS ("Picked up ..."), which may hold a password: such lines are never shown.
+ */
+const firstLine = (text: string) =>
+  redactUriCredentials(text.split(/\r?\n/).map((line) => line.trim()).find((line) => line && !/^Picked up /.test(line))?.slice(0, 120) ?? '');
+
+/**
+ * One check per required runtime. The first candidate that is found and answers with a version is
+ * the one the child gets; it passes when that version meets the floor.
+ */
+export function checkRuntimes(requires: Requirements, lookup: RuntimeLookup): CheckResult[] {
+  return (Object.entries(requires) as [RuntimeName, string][]).map(([runtime, floor]) => checkRuntime(runtime, floor, lookup));
+}
+
+function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup): CheckResult {
+  const name = `runtime ${runtime}`;
+  const floorParts = parseVersionFloor(floor) ?? [];
+  const fix = installHint(runtime, floor);
+  const problem = (detail: string, fixText = fix): CheckResult => ({ name, ok: false, detail, fix: fixText, exitCode: ExitCode.failure });
+  const needs = `this connector needs ${runtime} ${floor}`;
+
+  // Java: JAVA_HOME, when set, is what JVM launchers use first; a JAVA_HOME without a java is a broken set-up.
+  const javaHome = runtime === 'java' ? readEnv(lookup.platform.family, lookup.env, 'JAVA_HOME') : undefined;
+  const candidates: Candidate[] = [];
+  if (javaHome !== undefined) {
+    const file = pathFor(lookup.platform.family).join(javaHome, 'bin', 'java');
+    try {
+      candidates.push({ label: 'JAVA_HOME', command: file, args: [], file: findExecutable({ command: file, baseDir: javaHome, ...lookup }) });
+    } catch {
+      return problem(`${needs}, but JAVA_HOME is ${javaHome} and ${file} does not exist or is not executable`,
+        `point JAVA_HOME at a Java ${floor.replace(/^>=\s*/, '')} or later installation (the directory holding bin/java), or unset it to use the java on PATH`);
+    }
+  }
+  const unusable: string[] = [];
+  const tried: string[] = [];
+  for (const candidate of javaHome !== undefined ? candidates : candidatesFor(runtime, lookup)) {
+    tried.push(candidate.label);
+    let file = candidate.file;
+    if (!file) {
+      try {
+        file = findExecutable({ command: candidate.command, baseDir: '/', ...lookup });
+      } catch (error) {
+        if ((error as { exitCode?: number }).exitCode === ExitCode.notExecutable) unusable.push(`${candidate.label}: ${(error as Error).message}`);
+        continue;
+      }
+    }
+    const where = `${file}${candidate.label === 'JAVA_HOME' ? ' (JAVA_HOME)' : candidate.args.length ? ` (${candidate.label})` : ''}`;
+    const result = lookup.readVersion(launchFor(file, [...candidate.args, ...VERSION_ARGS[runtime]], lookup), lookup.env);
+    const version = 'output' in result ? parseRuntimeVersion(runtime, result.output) : undefined;
+    if (!version) {
+      // A stand-in that does not answer (the Windows Store's python alias exits 9009): try the next one.
+      const why = 'error' in result ? result.error : `exit ${result.status}${firstLine(result.output) ? `: ${firstLine(result.output)}` : ', no output'}`;
+      unusable.push(`${where} printed no ${runtime} version (${why})`);
+      continue;
+    }
+    if (!meetsFloor(version.parts, floorParts)) return problem(`${runtime} ${version.text} at ${where} is too old: ${needs}`);
+    return { name, ok: true, detail: `${runtime} ${version.text} at ${where} (needs ${floor})` };
+  }
+  const notFound = `no ${tried.join(' or ')} was found on PATH`;
+  return problem(unusable.length ? `${needs}, but ${unusable.join('; ')}` : `${needs}, but ${notFound}`);
+}
+
+/** Runs a version command with the child's environment, bounded in time, never through a shell. */
+export function readVersionBySpawning(launch: ProcessLaunch, env: Record<string, string>): VersionOutput {
+  // Loaded here: only a manifest with `requires` pays for child_process.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const result = spawnSync(launch.executable, launch.args, {
+    env, encoding: 'utf8', timeout: VERSION_TIMEOUT_MS, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'],
+    windowsVerbatimArguments: launch.windowsVerbatimArguments, windowsHide: true, maxBuffer: 1024 * 1024,
+  });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    return { error: code === 'ETIMEDOUT' ? `no answer within ${VERSION_TIMEOUT_MS / 1000} s` : code ?? result.error.message };
+  }
+  return { output: `${result.stdout ?? ''}\n${result.stderr ?? ''}`, status: result.status };
+}
+
+/** A JVM's first start can be slow on a cold disk; a hung runtime must not hang `start`. */
+const VERSION_TIMEOUT_MS = 15000;
