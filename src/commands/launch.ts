@@ -1,13 +1,13 @@
 /** start / update / upgrade / watch / cli: plan, check, then exec or supervise. */
 import type { CommandLine, LaunchCommand } from '../cli';
 import { ShimError } from '../errors';
-import { redactEnvironment, redactUriCredentials } from '../environment';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { planLaunch, type LaunchPlan } from '../plan';
-import { readEnv } from '../platform';
-import { startChecks } from '../preflight';
-import { resolveManifestPath, type ResolutionInput } from '../resolution';
+import { writeOut } from '../output';
+import { DEFAULT_CONNECTOR_PORT, planLaunch, type LaunchPlan } from '../plan';
+import { connectorHost, directoryChecks, checkPortFree, type CheckResult } from '../preflight';
+import { redactArgv, redactEnvironment } from '../redaction';
+import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
 
 /** What resolution needs from this process: its options, environment, platform, directory and location. */
@@ -20,14 +20,15 @@ export function loadManifestFor(commandLine: CommandLine, runtime: Runtime): Loa
   return loadManifest(file, required);
 }
 
-export function planFor(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime): LaunchPlan {
+export function planFor(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime,
+  manifest = loadManifestFor(commandLine, runtime)): LaunchPlan {
   return planLaunch({
     commandLine,
     env: process.env,
     platform: runtime.facts,
     cwd: process.cwd(),
     shimPath: runtime.shimPath,
-    manifest: loadManifestFor(commandLine, runtime),
+    manifest,
     fs: runtime.fs,
     readEnvFile: runtime.readEnvFile,
   });
@@ -40,7 +41,7 @@ export function describePlan(plan: LaunchPlan) {
     mode: plan.mode,
     modeReason: plan.modeReason,
     executable: plan.executable,
-    argv: plan.argv.map(redactUriCredentials),
+    argv: redactArgv(plan.argv),
     cwd: plan.cwd,
     env: { set: redactEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
     killAfterSeconds: plan.mode === 'supervise' ? plan.killAfterSeconds : undefined,
@@ -50,17 +51,23 @@ export function describePlan(plan: LaunchPlan) {
   };
 }
 
+const stopAtFirstProblem = (checks: CheckResult[]) => {
+  const failed = checks.find((check) => !check.ok);
+  if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
+};
+
 export async function runLaunchCommand(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime, logger: Logger): Promise<void> {
-  const plan = planFor(commandLine, runtime);
+  const manifest = loadManifestFor(commandLine, runtime);
+  // start checks in the order a user fixes things: the manifest (above), the directories, the
+  // executable (planning finds it), then the host and port.
+  const checked = commandLine.command === 'start' && !commandLine.options.dryRun;
+  if (checked) stopAtFirstProblem(directoryChecks(resolveDirectories(resolutionInputFor(commandLine, runtime))));
+  const plan = planFor(commandLine, runtime, manifest);
   if (commandLine.options.dryRun) {
-    process.stdout.write(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
+    writeOut(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
     return;
   }
-  if (plan.command === 'start') {
-    const failed = (await startChecks(plan.directories, plan.port!, readEnv(runtime.facts.family, plan.env, 'HASURA_CONNECTOR_HOST')))
-      .find((check) => !check.ok);
-    if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
-  }
+  if (checked) stopAtFirstProblem([await checkPortFree(plan.port ?? DEFAULT_CONNECTOR_PORT, connectorHost(runtime.facts.family, plan.env))]);
   if (logger.isEnabled('debug')) {
     logger.debug(`${plan.mode}: ${plan.modeReason}`);
     logger.debug(`plan: ${JSON.stringify(describePlan(plan))}`);

@@ -1,0 +1,66 @@
+/**
+ * Keeping secrets out of everything the shim prints. `redact` is the one text filter: the logger,
+ * describeError and the stdout writer (output.ts) all pass their final text through it, so a new
+ * message cannot bypass it. Over-redacting a harmless value is preferred to printing a secret.
+ */
+
+export const REDACTED = '<redacted>';
+
+const SECRET_WORDS = /SECRET|TOKEN|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
+/** `PAT` counts only as a whole word of the name, so that PATH and PATHEXT stay readable. */
+const SECRET_SEGMENT = /(^|_)PAT(_|$)/i;
+
+/** Variable names whose values are secrets (names containing SECRET, TOKEN, PASSWORD, KEY, CREDENTIAL, or the word PAT). */
+export const isSecretName = (name: string) => SECRET_WORDS.test(name) || SECRET_SEGMENT.test(name);
+
+/** Keys of `key=value` pairs (query strings, `Key=Value;` connection strings, libpq) whose values are secrets. */
+const isSecretKey = (key: string) => isSecretName(key) || /^(?:pwd|pass|passwd|sig|auth|authorization)$/i.test(key.replace(/^-+/, ''));
+
+// A URI's user-info: the authority up to its last `@` (a password may hold `@`), or `user:` followed by
+// anything up to an `@` (a password may hold `/`), unless what follows the colon is a port.
+// One slash after the scheme too: path.resolve turns `postgres://u:p@h` into `postgres:/u:p@h`.
+const URI_USERINFO = /\b([a-z][a-z0-9+.-]+:\/\/?)(?:([^\s/?#"'<>]*)@|([^\s/?#@:"'<>]*):(?!\d*(?:[/?#;,\s"']|$))[^\s"'<>]*@)/gi;
+// Oracle's `user/password@host` (jdbc:oracle:thin:scott/tiger@//host:1521/db).
+const ORACLE_THIN = /(:thin:)([^\s/@:"']*)\/[^\s@"']*@/gi;
+// key=value: the value runs to `&`, `;`, whitespace or a quote; or it is quoted ('...', "...", {...}).
+const KEY_VALUE = /((?:^|[\s?&;,("'{[])[-A-Za-z0-9_.]+\s*=\s*)('[^']*'|"[^"]*"|\{[^}]*\}|[^\s&;"',)]*)/g;
+// "key": "value" or "key": value (JSON), also JSON written inside a JSON string (\"key\": \"value\").
+const JSON_MEMBER = /("([^"\\]+)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false)/g;
+const ESCAPED_JSON_MEMBER = /(\\"([^"\\]+)\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*\\"|-?[\d.eE+-]+)/g;
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+/** Hides every credential a text may quote: URI user-info, secret keys' values, JSON secrets, private keys, bearer tokens. */
+export function redact(text: string): string {
+  return text
+    .replace(PEM_PRIVATE_KEY, REDACTED)
+    .replace(URI_USERINFO, (_whole, scheme: string, userinfo?: string, loneUser?: string) => {
+      if (loneUser !== undefined) return `${scheme}${loneUser}:${REDACTED}@`;
+      const colon = userinfo!.indexOf(':');
+      return colon === -1 ? `${scheme}${REDACTED}@` : `${scheme}${userinfo!.slice(0, colon)}:${REDACTED}@`;
+    })
+    .replace(ORACLE_THIN, (_whole, prefix: string, user: string) => `${prefix}${user}/${REDACTED}@`)
+    .replace(KEY_VALUE, (whole, key: string, value: string) => {
+      const name = key.replace(/^[\s?&;,("'{[]/, '').replace(/\s*=\s*$/, '');
+      if (!isSecretKey(name) || value === '' || value.includes(REDACTED)) return whole;
+      return `${key}${REDACTED}`;
+    })
+    .replace(JSON_MEMBER, (whole, key: string, name: string, value: string) =>
+      isSecretName(name) && !value.includes(REDACTED) ? `${key}"${REDACTED}"` : whole)
+    .replace(ESCAPED_JSON_MEMBER, (whole, key: string, name: string, value: string) =>
+      isSecretName(name) && !value.includes(REDACTED) ? `${key}\\"${REDACTED}\\"` : whole)
+    .replace(BEARER, (_whole, scheme: string) => `${scheme} ${REDACTED}`);
+}
+
+/** An environment as printed: secret-named variables hidden, credentials inside the other values too. */
+export function redactEnvironment(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, isSecretName(name) ? REDACTED : redact(value)]));
+}
+
+/** An argument list as printed: credentials inside each argument, and the value after an option such as `--password`. */
+export function redactArgv(argv: readonly string[]): string[] {
+  return argv.map((arg, index) => {
+    const previous = argv[index - 1];
+    return index > 0 && /^--?[A-Za-z][-A-Za-z0-9_]*$/.test(previous) && isSecretKey(previous.replace(/^-+/, '')) ? REDACTED : redact(arg);
+  });
+}
