@@ -76,7 +76,7 @@ export function connectorHost(family: OsFamily, env: Record<string, string | und
   const host = readEnv(family, env, 'HASURA_CONNECTOR_HOST');
   if (host === undefined) return undefined;
   const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-  const ipv6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[\w.-]+)?$/;
+  const ipv6 = /^(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]+(%[\w.-]+)?$/; // at least two colons: `host:port` is not one
   const hostName = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
   if (ipv4.test(host) || ipv6.test(host) || hostName.test(host)) return host;
   throw configError(`HASURA_CONNECTOR_HOST is '${host}', which is not an IP address or a host name`,
