@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, runShim, tempDir } from './helpers.mjs';
+import { SHIMS, isAlive, runShim, tempDir, track, waitFor } from './helpers.mjs';
 
 /** Exactly one line, the shim's, and nothing that looks like a stack trace or a build path. */
 function assertOneLine(stderr, pattern, what) {
@@ -144,3 +144,22 @@ for (const shim of SHIMS) {
     }
   });
 }
+
+// Nothing in the shim's own code is known to throw unexpectedly, so a failure is injected into the
+// real bundle with a preload (the executables ignore NODE_OPTIONS and take no preload).
+const bundle = SHIMS.find((shim) => shim.name === 'bundle');
+test('bundle: an uncaught exception or unhandled rejection anywhere ends the shim with one line, exit 1, and takes the child along', { skip: !bundle && 'dist/ndc-shim.cjs is not built' }, async () => {
+  const dir = tempDir();
+  for (const [kind, failure] of [['exception', "throw new Error('injected failure')"], ['rejection', "Promise.reject(new TypeError('injected failure'))"]]) {
+    const preload = join(dir, `${kind}.cjs`);
+    writeFileSync(preload, `setTimeout(() => { ${failure}; }, 500);\n`);
+    const pidFile = join(dir, `${kind}.pid`);
+    const { code, stderr } = await runShim({ command: [bundle.command[0], '--require', preload, ...bundle.command.slice(1)] },
+      ['start', '--', 'sh', '-c', `echo $$ > '${pidFile}'; exec sleep 30`]);
+    assert.equal(code, 1, stderr);
+    assertOneLine(stderr.replace('internal error', 'INTERNAL'), /INTERNAL: injected failure; please report it with the command you ran/, kind);
+    const childPid = Number(readFileSync(pidFile, 'utf8'));
+    track(childPid);
+    await waitFor(() => !isAlive(childPid), 5000, `the child of the failed shim (${kind}) to end`);
+  }
+});
