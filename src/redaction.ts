@@ -19,14 +19,15 @@ const isSecretKey = (key: string) => isSecretName(key) || /^(?:pwd|pass|passwd|s
 // A URI's user-info: the authority up to its last `@` (a password may hold `@`), or `user:` followed by
 // anything up to an `@` (a password may hold `/`), unless what follows the colon is a port.
 // One slash after the scheme too: path.resolve turns `postgres://u:p@h` into `postgres:/u:p@h`.
-const URI_USERINFO = /\b([a-z][a-z0-9+.-]+:\/\/?)(?:([^\s/?#"'<>]*)@|([^\s/?#@:"'<>]*):(?!\d*(?:[/?#;,\s"']|$))[^\s"'<>]*@)/gi;
+// Bounded lengths keep hostile text (thousands of `x://a:` without an `@`) linear.
+const URI_USERINFO = /\b([a-z][a-z0-9+.-]+:\/\/?)(?:([^\s/?#"'<>]{0,4096})@|([^\s/?#@:"'<>]{0,256}):(?!\d*(?:[/?#;,\s"']|$))[^\s"'<>]{0,4096}@)/gi;
 // Oracle's `user/password@host` (jdbc:oracle:thin:scott/tiger@//host:1521/db).
 const ORACLE_THIN = /(:thin:)([^\s/@:"']*)\/[^\s@"']*@/gi;
 // key=value: the value runs to `&`, `;`, whitespace or a quote; or it is quoted ('...', "...", {...}).
 const KEY_VALUE = /((?:^|[\s?&;,("'{[])[-A-Za-z0-9_.]+\s*=\s*)('[^']*'|"[^"]*"|\{[^}]*\}|[^\s&;"',)]*)/g;
 // "key": "value" or "key": value (JSON), also JSON written inside a JSON string (\"key\": \"value\").
 const JSON_MEMBER = /("([^"\\]+)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false)/g;
-const ESCAPED_JSON_MEMBER = /(\\"([^"\\]+)\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*\\"|-?[\d.eE+-]+)/g;
+const ESCAPED_JSON_MEMBER = /(\\"([^"\\]+)\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"]){0,16384}\\"|-?[\d.eE+-]+)/g;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 

@@ -35,6 +35,7 @@ const CORPUS = [
   ['snowflake://app:SEKRIT18@xy12345.eu-west-1/shop/public?warehouse=wh', 'warehouse=wh'],
   ['jdbc:snowflake://xy12345.snowflakecomputing.com/?user=app&password=SEKRIT19&db=shop', 'db=shop'],
   ['redis://:SEKRIT20@cache:6379/0', 'cache:6379/0'],
+  [`postgres://iam-user:SEKRIT-jwt.${'e'.repeat(3000)}@db/x`, 'db/x'],
   ['rediss://default:SEKRIT21@cache:6380', 'cache:6380'],
   ['https://user:SEKRIT22@example.com/hook', 'example.com/hook'],
   ['Authorization: Bearer SEKRIT23abcdefgh', 'Authorization: Bearer'],
