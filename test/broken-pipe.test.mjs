@@ -56,3 +56,35 @@ for (const shim of SHIMS) {
     }
   });
 }
+
+// stdout may be a pipe another process made non-blocking (Node itself does that to pipes it opens
+// as streams): the shim still delivers everything to a slow reader, without a message.
+const NONBLOCKING_PIPE = `
+import fcntl, json, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+os.close(w)
+time.sleep(0.5)  # the shim fills the pipe and meets EAGAIN
+data = b""
+while True:
+    chunk = os.read(r, 4096)
+    if not chunk:
+        break
+    data += chunk
+    time.sleep(0.001)
+p.wait(timeout=20)
+print(json.dumps({"status": p.returncode, "stderr": p.stderr.read().decode("utf-8", "replace"), "bytes": len(data), "tail": data[-40:].decode()}))
+`;
+
+for (const shim of SHIMS) {
+  test(`${shim.name}: a large answer into a non-blocking pipe with a slow reader arrives whole`, { skip: !havePython && 'python3 is not installed' }, async () => {
+    const manifest = layout();
+    const expected = await run(shim.command[0], [...shim.command.slice(1), '--manifest', manifest, '--dry-run', 'start']);
+    assert.ok(expected.stdout.length > 150000, 'more than two pipe buffers');
+    const { stdout, code } = await run('python3', ['-c', NONBLOCKING_PIPE, ...shim.command, '--manifest', manifest, '--dry-run', 'start'], { timeoutMs: 60000 });
+    assert.equal(code, 0);
+    const result = JSON.parse(stdout);
+    assert.deepEqual(result, { status: 0, stderr: '', bytes: Buffer.byteLength(expected.stdout), tail: expected.stdout.slice(-40) });
+  });
+}

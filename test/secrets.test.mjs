@@ -3,11 +3,11 @@
 // (logs, errors, --dry-run, doctor, doctor --json, metadata).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redact, redactArgv, redactEnvironment } from '../build/redaction.js';
 import { HELP_TEXT } from '../build/commands/help.js';
-import { SHIMS, runShim, tempDir } from './helpers.mjs';
+import { ROOT, SHIMS, runShim, tempDir } from './helpers.mjs';
 
 /** Every secret below contains "SEKRIT" (or is the PEM body), so one pattern finds any leak. */
 const LEAK = /SEKRIT|MIIEvQIBADANBg/;
@@ -155,3 +155,13 @@ for (const shim of SHIMS) {
     assert.doesNotMatch(stderr, LEAK);
   });
 }
+
+test('structure: only src/output.ts writes to the standard streams; the logger and describeError redact', () => {
+  const sources = readdirSync(join(ROOT, 'src'), { recursive: true }).filter((file) => file.endsWith('.ts'));
+  for (const file of sources) {
+    const text = readFileSync(join(ROOT, 'src', file), 'utf8');
+    if (file !== 'output.ts') assert.doesNotMatch(text, /process\.std(out|err)|console\.|writeSync\(/, `${file} writes around the redacting writer`);
+  }
+  assert.match(readFileSync(join(ROOT, 'src', 'logging.ts'), 'utf8'), /pino\[level\]\(redact\(message\)\)/);
+  assert.match(readFileSync(join(ROOT, 'src', 'errors.ts'), 'utf8'), /line: redact\(oneLine\(/);
+});
