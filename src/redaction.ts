@@ -23,8 +23,9 @@ const isSecretKey = (key: string) => isSecretName(key) || /^(?:pwd|pass|passwd|s
 const URI_USERINFO = /\b([a-z][a-z0-9+.-]+:\/\/?)(?:([^\s/?#"'<>]{0,4096})@|([^\s/?#@:"'<>]{0,256}):(?!\d*(?:[/?#;,\s"']|$))[^\s"'<>]{0,4096}@)/gi;
 // Oracle's `user/password@host` (jdbc:oracle:thin:scott/tiger@//host:1521/db).
 const ORACLE_THIN = /(:thin:)([^\s/@:"']*)\/[^\s@"']*@/gi;
-// key=value: the value runs to `&`, `;`, whitespace or a quote; or it is quoted ('...', "...", {...}).
-const KEY_VALUE = /((?:^|[\s?&;,("'{[])[-A-Za-z0-9_.]+\s*=\s*)('[^']*'|"[^"]*"|\{[^}]*\}|[^\s&;"',)]*)/g;
+// key=value: the value is quoted ('...', "...", \"...\" inside JSON, {...}) or runs to `&`, `;`,
+// whitespace or a quote. A quote must close before a separator: `"password=", "x"` in JSON is an empty value.
+const KEY_VALUE = /((?:^|[\s?&;,("'{[])[-A-Za-z0-9_.]+\s*=\s*)('[^'\n]*'(?=[\s;&,)}\]]|$)|"[^"\n]*"(?=[\s;&,)}\]]|$)|\\"(?:[^"\\]|\\[^"])*\\"|\{[^}\n]*\}|(?:[^\s&;"'\\]|\\.)*)/g;
 // "key": "value" or "key": value (JSON), also JSON written inside a JSON string (\"key\": \"value\").
 const JSON_MEMBER = /("([^"\\]+)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false)/g;
 const ESCAPED_JSON_MEMBER = /(\\"([^"\\]+)\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"]){0,16384}\\"|-?[\d.eE+-]+)/g;

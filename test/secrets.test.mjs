@@ -31,6 +31,8 @@ const CORPUS = [
   ['jdbc:oracle:thin:scott/SEKRIT14@//db:1521/ORCL', 'db:1521/ORCL'],
   ['Server=tcp:db.database.windows.net,1433;Initial Catalog=shop;User ID=app;Password=SEKRIT15;Encrypt=True;', 'Encrypt=True'],
   ['Server=db;User Id=app;Password={SEKRIT;16};', 'Server=db'],
+  ['Server=db;Password="SEKRIT;16b";Database=x', 'Database=x'],
+  ['password=SEK\\"RIT16c,SEKRIT16d)', 'password='],
   ['DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=SEKRIT17==;EndpointSuffix=core.windows.net', 'AccountName=acct'],
   ['snowflake://app:SEKRIT18@xy12345.eu-west-1/shop/public?warehouse=wh', 'warehouse=wh'],
   ['jdbc:snowflake://xy12345.snowflakecomputing.com/?user=app&password=SEKRIT19&db=shop', 'db=shop'],
@@ -53,8 +55,10 @@ test('redact hides the credentials of every connection-string shape in the corpu
     assert.ok(shown.includes(kept), `${text} -> ${shown} keeps ${kept}`);
     assert.match(shown, /<redacted>/, text);
     assert.equal(redact(shown), shown, `redaction is stable: ${shown}`);
-    // The same text quoted inside JSON (as --dry-run and doctor --json print it).
-    assert.doesNotMatch(redact(JSON.stringify({ argv: [text] })), LEAK, `as JSON: ${text}`);
+    // The same text quoted inside JSON (as --dry-run and doctor --json print it): hidden, and still JSON.
+    const json = redact(JSON.stringify({ argv: [text, 'password=', 'x'] }));
+    assert.doesNotMatch(json, LEAK, `as JSON: ${text}`);
+    assert.deepEqual(JSON.parse(json).argv.slice(1), ['password=', 'x'], json);
   }
 });
 
