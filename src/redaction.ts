@@ -25,9 +25,9 @@ const URI_USERINFO = /\b([a-z][a-z0-9+.-]+:\/\/?)(?:([^\s/?#"'<>]{0,4096})@|([^\
 const ORACLE_THIN = /(:thin:)([^\s/@:"']*)\/[^\s@"']*@/gi;
 // key=value: the value is quoted ('...', "...", \"...\" inside JSON, {...}) or runs to `&`, `;`,
 // whitespace or a quote. A quote must close before a separator: `"password=", "x"` in JSON is an empty value.
-const KEY_VALUE = /((?:^|[\s?&;,("'{[])[-A-Za-z0-9_.]+\s*=\s*)('[^'\n]*'(?=[\s;&,)}\]]|$)|"[^"\n]*"(?=[\s;&,)}\]]|$)|\\"(?:[^"\\]|\\[^"])*\\"|\{[^}\n]*\}|(?:[^\s&;"'\\]|\\.)*)/g;
-// "key": "value" or "key": value (JSON), also JSON written inside a JSON string (\"key\": \"value\").
-const JSON_MEMBER = /("([^"\\]+)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false)/g;
+const KEY_VALUE = /((?:^|[\s?&;,("'{[])[-A-Za-z0-9_.]+\s*=\s*)('[^'\n]{0,4096}'(?=[\s;&,)}\]]|$)|"[^"\n]{0,4096}"(?=[\s;&,)}\]]|$)|\\"(?:[^"\\]|\\[^"]){0,16384}\\"|\{[^}\n]{0,4096}\}|(?:[^\s&;"'\\]|\\.)*)/g;
+// "key": "value" or "key": 123 (JSON), also JSON written inside a JSON string (\"key\": \"value\").
+const JSON_MEMBER = /("([^"\\]+)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[\d.eE+-]+)/g;
 const ESCAPED_JSON_MEMBER = /(\\"([^"\\]+)\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"]){0,16384}\\"|-?[\d.eE+-]+)/g;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;

@@ -169,3 +169,10 @@ test('structure: only src/output.ts writes to the standard streams; the logger a
   assert.match(readFileSync(join(ROOT, 'src', 'logging.ts'), 'utf8'), /pino\[level\]\(redact\(message\)\)/);
   assert.match(readFileSync(join(ROOT, 'src', 'errors.ts'), 'utf8'), /line: redact\(oneLine\(/);
 });
+
+test('redact stays linear on hostile text (no catastrophic backtracking): each of these finishes', () => {
+  for (const unit of ['ab://x:', 'a://', ' password={', " password='", ' password=\\"', '\\"password\\": \\"', '"x": "', ' a=', '-----BEGIN PRIVATE KEY-----']) {
+    const text = unit.repeat(30000);
+    assert.equal(typeof redact(text), 'string', unit);
+  }
+});
