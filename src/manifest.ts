@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { LaunchCommand } from './cli';
 import { configError } from './errors';
 import { readRegularFile } from './files';
-import { isSecretName } from './redaction';
+import { isSecretName, isSecretOption } from './redaction';
 
 export interface Manifest {
   name?: string;
@@ -82,7 +82,7 @@ export function parseManifest(text: string, file: string): Manifest {
     }
     if (!Array.isArray(value) || value.length === 0) throw problem(jsonPath, 'a non-empty array of strings (the executable, then its arguments)', value);
     value.forEach((item, index) => {
-      if (typeof item !== 'string') throw problem(`${jsonPath}[${index}]`, 'a string', item);
+      if (typeof item !== 'string') throw problem(`${jsonPath}[${index}]`, 'a string', item, !isSecretOption(value[index - 1]));
       noNul(item, `${jsonPath}[${index}]`);
       checkPlaceholders(item, `${jsonPath}[${index}]`, file);
     });

@@ -59,10 +59,10 @@ export function redactEnvironment(env: Record<string, string>): Record<string, s
   return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, isSecretName(name) ? REDACTED : redact(value)]));
 }
 
+/** An option whose next argument is a secret: `--password`, `--api-key`, `-token`. */
+export const isSecretOption = (arg: unknown) => typeof arg === 'string' && /^--?[A-Za-z][-A-Za-z0-9_]*$/.test(arg) && isSecretKey(arg.replace(/^-+/, ''));
+
 /** An argument list as printed: credentials inside each argument, and the value after an option such as `--password`. */
 export function redactArgv(argv: readonly string[]): string[] {
-  return argv.map((arg, index) => {
-    const previous = argv[index - 1];
-    return index > 0 && /^--?[A-Za-z][-A-Za-z0-9_]*$/.test(previous) && isSecretKey(previous.replace(/^-+/, '')) ? REDACTED : redact(arg);
-  });
+  return argv.map((arg, index) => (index > 0 && isSecretOption(argv[index - 1]) ? REDACTED : redact(arg)));
 }

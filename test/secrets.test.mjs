@@ -128,6 +128,7 @@ for (const shim of SHIMS) {
     const cases = [
       [JSON.stringify({ commands: { start: ['true'] }, env: { DB_PASSWORD: 12345678 } }), /\$\.env\.DB_PASSWORD: expected a string, got a number/, /12345678/],
       [JSON.stringify({ commands: { start: ['true'] }, database: 'postgres://u:SEKRIT@db/x' }), /\$\.database: expected no such key/, LEAK],
+      [JSON.stringify({ commands: { start: ['true', '--password', 87654321] } }), /\$\.commands\.start\[2\]: expected a string, got a number/, /87654321/],
       [JSON.stringify({ commands: { start: ['true'] }, connection: 'SEKRITSEKRIT' }), /\$\.connection: expected no such key .* got a string/, LEAK],
       ['{"commands": {"start": ["true"]}, "env": {"DB_PASSWORD": SEKRIT_unquoted}}', /not valid JSON: .*line 1 column 58/, LEAK],
       ['{"env": {"DB_PASSWORD": "SEKRIT\u0001"}, "commands": {"start": ["true"]}}', /not valid JSON: .*line 1 column 32/, LEAK],
