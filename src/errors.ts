@@ -76,5 +76,12 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   return { line: redact(oneLine(`internal error: ${message}; please report it with the command you ran`)), exitCode: ExitCode.failure };
 }
 
-/** Flattens line breaks so that a message stays one line. */
-export const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+/**
+ * Flattens line breaks so that a message stays one line, and shows other control characters as
+ * \xNN: a hostile path must not drive the terminal (escape sequences) or hide part of the line.
+ */
+export const oneLine = (text: string) => escapeControls(text.replace(/\s*[\r\n]+\s*/g, ' '));
+
+/** Control characters but tab and newline, shown as \xNN. */
+export const escapeControls = (text: string) =>
+  text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);

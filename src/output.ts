@@ -5,13 +5,14 @@
  */
 import * as fs from 'node:fs';
 import { currentPlatform } from './platform';
+import { escapeControls } from './errors';
 import { redact } from './redaction';
 
 /** The exit status a shell shows for a death by SIGPIPE (128 + 13); used where the signal cannot end the shim. */
 export const BROKEN_PIPE_STATUS = 141;
 
 export function writeOut(text: string): void {
-  const safe = redact(text);
+  const safe = escapeControls(redact(text));
   // A Windows console needs Node's own conversion to UTF-16; its pipes and files take bytes.
   if (currentPlatform().family === 'windows') process.stdout.write(safe);
   else writeAll(1, safe);

@@ -122,6 +122,17 @@ for (const shim of SHIMS) {
 }
 
 for (const shim of SHIMS) {
+  test(`${shim.name}: control characters in a path are shown as \\xNN, never sent to the terminal`, async () => {
+    const hostile = join(tempDir(), 'a\x1b]0;pwned\x07\x1b[2Jb.json');
+    for (const args of [['--manifest', hostile, 'start'], ['--manifest', hostile, 'doctor'], ['--connector-dir', hostile, 'doctor'], ['--connector-dir', hostile, 'start', '--', 'true']]) {
+      const { stdout, stderr } = await runShim(shim, args);
+      assert.doesNotMatch(stdout + stderr, /[\x00-\x08\x0b-\x1f\x7f]/, args.join(' '));
+      assert.match(stdout + stderr, /a\\x1b\]0;pwned\\x07\\x1b\[2Jb\.json/, args.join(' '));
+    }
+  });
+}
+
+for (const shim of SHIMS) {
   const flags = shim.execs ? ['--no-exec'] : [];
   test(`${shim.name} supervising: E2BIG (arguments too large) and ETXTBSY (file being written) are one line each, exit 126`, async () => {
     const dir = tempDir();
