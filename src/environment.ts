@@ -1,4 +1,4 @@
-/** The child's environment, and keeping secrets out of everything the shim prints. */
+/** The child's environment (what the shim prints of it is redacted by redaction.ts). */
 import { envKey, type OsFamily } from './platform';
 
 export type Env = Record<string, string | undefined>;
@@ -63,25 +63,4 @@ export function draftOtelDefaults(family: OsFamily, env: Env): Record<string, st
     if (value) defaults[standard] = value;
   }
   return defaults;
-}
-
-// --- redaction -------------------------------------------------------------------------------
-
-const SECRET_WORDS = /SECRET|TOKEN|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
-/** `PAT` counts only as a whole word of the name, so that PATH and PATHEXT stay readable. */
-const SECRET_SEGMENT = /(^|_)PAT(_|$)/i;
-export const REDACTED = '<redacted>';
-
-export const isSecretName = (name: string) => SECRET_WORDS.test(name) || SECRET_SEGMENT.test(name);
-
-/** Hides the password (or the whole user-info) of every URI inside a text. */
-export function redactUriCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s@:]*)(:[^/\s@]*)?@/gi, (_whole, scheme: string, user: string, password?: string) =>
-    password ? `${scheme}${user}:${REDACTED}@` : `${scheme}${REDACTED}@`);
-}
-
-export const redactValue = (name: string, value: string) => (isSecretName(name) ? REDACTED : redactUriCredentials(value));
-
-export function redactEnvironment(env: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, redactValue(name, value)]));
 }

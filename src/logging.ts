@@ -5,7 +5,7 @@
  * silent success path of a launch pays nothing for it.
  */
 import type { LogFormat, LogLevel } from './cli';
-import { redactUriCredentials } from './environment';
+import { redact } from './redaction';
 import { loadExtras } from './libraries';
 
 const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
@@ -35,8 +35,8 @@ export function createLogger(settings: LoggerSettings): Logger {
   const write = (level: Exclude<LogLevel, 'silent'>) => (message: string) => {
     if (LEVEL_VALUES[level] < threshold) return;
     pino ??= createPino(settings);
-    // Messages may quote URIs from the environment or the manifest: never print their credentials.
-    pino[level](redactUriCredentials(message));
+    // Messages may quote URIs, connection strings or JSON from the environment or the manifest.
+    pino[level](redact(message));
   };
   return {
     settings,

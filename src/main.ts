@@ -2,6 +2,7 @@
 import { isLaunchCommand, parseCommandLine, parseLogLevel, type CommandLine, type LogLevel } from './cli';
 import { codeCacheState } from './embedded';
 import { describeError } from './errors';
+import { endByBrokenPipe, isBrokenPipe, writeErrorLine, writeOut } from './output';
 import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { LIFELINE_FLAG } from './launch/lifeline-flag';
@@ -28,21 +29,42 @@ function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime):
   };
 }
 
+let logger: Logger | undefined;
+
+/**
+ * Whatever escapes (an exception in a callback, a rejected promise, an 'error' event nobody
+ * listens to) ends the shim with one line and exit 1, never a stack trace; a closed pipe quietly.
+ */
+function lastResort(error: unknown): never {
+  if (isBrokenPipe(error)) endByBrokenPipe();
+  const { line, exitCode } = describeError(error);
+  try {
+    if (!logger) throw error;
+    logger.error(line);
+  } catch (failed) {
+    if (isBrokenPipe(failed)) endByBrokenPipe();
+    writeErrorLine(`ERROR (ndc-shim): ${line}`);
+  }
+  process.exit(exitCode);
+}
+
 async function main(): Promise<void> {
+  process.on('uncaughtException', lastResort);
+  process.on('unhandledRejection', lastResort);
   const runtime = currentRuntime();
   if (runtime.args[0] === LIFELINE_FLAG) {
     const { runLifeline } = require('./launch/lifeline') as typeof import('./launch/lifeline');
     return runLifeline(runtime.args.slice(1), runtime.facts);
   }
 
-  let logger: Logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
+  logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
   try {
     const commandLine = parseCommandLine(runtime.args);
     logger = createLogger(loggerSettings(commandLine, runtime));
     if (logger.isEnabled('debug')) logger.debug(`launch script code cache: ${codeCacheState()}`);
     const { command } = commandLine;
-    if (command === 'help') process.stdout.write(HELP_TEXT);
-    else if (command === 'version') process.stdout.write(`ndc-shim ${shimVersion()}\n`);
+    if (command === 'help') writeOut(HELP_TEXT);
+    else if (command === 'version') writeOut(`ndc-shim ${shimVersion()}\n`);
     else if (isLaunchCommand(command)) {
       // Each path loads only the modules it uses: start-up time is the shim's main cost.
       const { runLaunchCommand } = require('./commands/launch') as typeof import('./commands/launch');
@@ -53,6 +75,7 @@ async function main(): Promise<void> {
       process.exitCode = await runToolCommand({ ...commandLine, command }, runtime, logger);
     }
   } catch (error) {
+    if (isBrokenPipe(error)) endByBrokenPipe();
     const { line, exitCode } = describeError(error);
     logger.error(line);
     process.exitCode = exitCode;

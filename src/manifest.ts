@@ -1,8 +1,9 @@
 /** The manifest (`ndc-shim.json`): reading, validating with precise JSON paths, placeholders. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LaunchCommand } from './cli';
 import { configError } from './errors';
+import { readRegularFile } from './files';
+import { isSecretName, isSecretOption } from './redaction';
 import { RUNTIME_NAMES, isRuntimeName, parseVersionFloor, type Requirements } from './runtimes';
 
 export interface Manifest {
@@ -38,36 +39,43 @@ const TOP_LEVEL_KEYS = new Set(['$schema', '$comment', 'name', 'commands', 'env'
  * NDC_SHIM_MANIFEST): then a missing file is an error. The default file beside the shim is optional.
  */
 export function loadManifest(file: string, required: boolean): LoadedManifest | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!required && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined;
-    throw configError(`cannot read manifest ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-      'check the path given with --manifest or NDC_SHIM_MANIFEST');
+  const read = readRegularFile(file);
+  if ('problem' in read) {
+    if (!required && (read.code === 'ENOENT' || read.code === 'ENOTDIR')) return undefined;
+    throw configError(`cannot read manifest ${file}: ${read.problem}`,
+      'point --manifest or NDC_SHIM_MANIFEST at the ndc-shim.json file');
   }
+  const text = read.text;
   return { file, dir: path.dirname(file), manifest: parseManifest(text, file) };
 }
 
 export function parseManifest(text: string, file: string): Manifest {
   let data: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(json);
   } catch (error) {
-    throw configError(`manifest ${file} is not valid JSON: ${jsonErrorWhere(text, error as Error)}`, 'fix the JSON syntax');
+    throw configError(`manifest ${file} is not valid JSON: ${jsonErrorWhere(json, error as Error)}`, 'fix the JSON syntax');
   }
-  const problem = (jsonPath: string, expected: string, got: unknown) =>
-    configError(`manifest ${file}: ${jsonPath}: expected ${expected}, got ${describe(got)}`,
+  // A value is quoted only where it cannot be a secret: never under a secret-named key, nor beside a misplaced key.
+  const problem = (jsonPath: string, expected: string, got: unknown, quote = !jsonPath.split(/[.[\]]/).some(isSecretName)) =>
+    configError(`manifest ${file}: ${jsonPath}: expected ${expected}, got ${describe(got, quote)}`,
       'see the manifest reference in the README (or the $schema in schema/ndc-shim.schema.json)');
+  // No program can receive a NUL character (the system's strings end there).
+  const noNul = (text: string, jsonPath: string) => {
+    if (text.includes('\0')) {
+      throw configError(`manifest ${file}: ${jsonPath}: contains a NUL character (\\u0000), which no program can receive`, 'remove it');
+    }
+  };
 
   if (!isPlainObject(data)) throw problem('$', 'an object', data);
   for (const key of Object.keys(data)) {
-    if (!TOP_LEVEL_KEYS.has(key)) throw problem(`$.${key}`, `no such key (known: ${[...TOP_LEVEL_KEYS].join(', ')})`, data[key]);
+    if (!TOP_LEVEL_KEYS.has(key)) throw problem(`$.${key}`, `no such key (known: ${[...TOP_LEVEL_KEYS].join(', ')})`, data[key], false);
   }
   const manifest: Manifest = { commands: {}, env: {}, envFiles: [], path: [], requires: {} };
   if (data.name !== undefined) {
     if (typeof data.name !== 'string' || data.name === '') throw problem('$.name', 'a non-empty string', data.name);
+    noNul(data.name, '$.name');
     manifest.name = data.name;
   }
   if (!isPlainObject(data.commands)) throw problem('$.commands', 'an object of commands such as {"start": ["{connectorDir}/my-connector", "serve"]}', data.commands);
@@ -79,7 +87,8 @@ export function parseManifest(text: string, file: string): Manifest {
     }
     if (!Array.isArray(value) || value.length === 0) throw problem(jsonPath, 'a non-empty array of strings (the executable, then its arguments)', value);
     value.forEach((item, index) => {
-      if (typeof item !== 'string') throw problem(`${jsonPath}[${index}]`, 'a string', item);
+      if (typeof item !== 'string') throw problem(`${jsonPath}[${index}]`, 'a string', item, !isSecretOption(value[index - 1]));
+      noNul(item, `${jsonPath}[${index}]`);
       checkPlaceholders(item, `${jsonPath}[${index}]`, file);
     });
     if (value[0] === '') throw problem(`${jsonPath}[0]`, 'the executable (a non-empty string)', value[0]);
@@ -91,6 +100,7 @@ export function parseManifest(text: string, file: string): Manifest {
     for (const [name, value] of Object.entries(data.env)) {
       if (typeof value !== 'string') throw problem(`$.env.${name}`, 'a string', value);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw problem(`$.env.${name}`, 'a variable name of letters, digits and _', name);
+      noNul(value, `$.env.${name}`);
       checkPlaceholders(value, `$.env.${name}`, file);
       manifest.env[name] = value;
     }
@@ -99,6 +109,7 @@ export function parseManifest(text: string, file: string): Manifest {
     if (!Array.isArray(data.envFiles)) throw problem('$.envFiles', 'an array of file paths', data.envFiles);
     data.envFiles.forEach((item, index) => {
       if (typeof item !== 'string' || item === '') throw problem(`$.envFiles[${index}]`, 'a non-empty file path', item);
+      noNul(item, `$.envFiles[${index}]`);
       checkPlaceholders(item, `$.envFiles[${index}]`, file);
     });
     manifest.envFiles = data.envFiles as string[];
@@ -168,22 +179,44 @@ export function expandPlaceholders(text: string, values: PlaceholderValues, wher
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function describe(value: unknown): string {
+function describe(value: unknown, quote: boolean): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
   if (typeof value === 'object') return 'an object';
+  if (!quote) return `a ${typeof value}`;
   const text = JSON.stringify(value);
   return `${typeof value} ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`;
 }
 
-/** "line L column C" for a JSON.parse error, whatever the Node version's message format. */
+/**
+ * "line L column C" for a JSON.parse error, whatever the Node version's message format. V8 may
+ * quote up to 10 characters either side of the error ("Unexpected token 'x', ..."text"..."): that
+ * text is used to find the position and never printed, since it may be part of a secret.
+ */
 function jsonErrorWhere(text: string, error: Error): string {
-  const position = /position (\d+)/.exec(error.message);
-  const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected token.*?, "(.*)" is not valid JSON$/, 'unexpected token');
-  if (!position) return reason;
-  const before = text.slice(0, Number(position[1]));
+  const message = error.message;
+  const at = /at position (\d+)/.exec(message);
+  const quoted = /^Unexpected token '?(.)'?, (\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/.exec(message);
+  let position: number | undefined;
+  let reason: string;
+  if (at) {
+    position = Number(at[1]);
+    reason = message.replace(/ (in JSON )?at position \d+.*$/s, '');
+  } else if (quoted) {
+    reason = 'unexpected character';
+    const start = text.indexOf(quoted[3]);
+    if (start !== -1) position = start + (quoted[2] ? 10 : Math.max(0, quoted[3].indexOf(quoted[1])));
+  } else if (/end of JSON input/.test(message)) {
+    reason = 'unexpected end of the file';
+    position = text.length;
+  } else {
+    // An unknown format: keep its words, never what it quotes.
+    reason = message.replace(/,?\s*(\.\.\.)?["'][\s\S]*$/, '');
+  }
+  if (position === undefined) return reason;
+  const before = text.slice(0, position);
   const lineNumber = before.split('\n').length;
-  const column = Number(position[1]) - before.lastIndexOf('\n');
-  return `${reason.split(' (line')[0]} at line ${lineNumber} column ${column}`;
+  const column = position - before.lastIndexOf('\n');
+  return `${reason} at line ${lineNumber} column ${column}`;
 }

@@ -1,6 +1,7 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
-import { ExitCode } from './errors';
+import { ExitCode, ShimError, configError } from './errors';
+import { readEnv, type OsFamily } from './platform';
 import type { Directories } from './resolution';
 import { checkRuntimes, type Requirements, type RuntimeLookup } from './runtimes';
 
@@ -41,31 +42,77 @@ export function checkConfigurationDir(directories: Directories): CheckResult {
       fix: 'create it, or point --configuration / --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the connector\'s configuration', exitCode: ExitCode.failure };
 }
 
+/** The working directory of `start`, when a context is given (and it is not the configuration directory, checked next). */
+export function checkContextDir(directories: Directories): CheckResult | undefined {
+  const dir = directories.contextDir;
+  if (dir === undefined || dir === directories.configurationDir) return undefined;
+  return isDirectory(dir)
+    ? { name: 'context directory', ok: true, detail: dir }
+    : { name: 'context directory', ok: false, detail: `context directory does not exist: ${dir}`,
+      fix: 'create it, or point --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the project\'s connector directory', exitCode: ExitCode.failure };
+}
+
+/** The directories `start` needs, checked before the executable is looked for (it may live in one of them). */
+export function directoryChecks(directories: Directories): CheckResult[] {
+  return [checkConnectorDir(directories), checkContextDir(directories), checkConfigurationDir(directories)]
+    .filter((check): check is CheckResult => check !== undefined);
+}
+
 export interface StartCheckInput {
   directories: Directories;
   port: number;
-  /** HASURA_CONNECTOR_HOST of the child's environment. */
-  host: string | undefined;
   /** The manifest's `path` entries that do not exist. */
   missingPathEntries: string[];
   requires: Requirements;
-  /** The child's final environment and the lookup the launch uses, for the runtimes. */
+  /** The child's final environment (HASURA_CONNECTOR_HOST, the runtimes) and the lookup the launch uses. */
   runtimeLookup: RuntimeLookup;
 }
 
 /**
- * Everything `start` checks before launching, in order; `doctor` reports the same list, so that
- * whenever doctor passes, start gets past its checks. Runtimes cost a process each, so they are
- * looked at only when `requires` lists them.
+ * What `start` checks once the executable is found: host and port, `path` entries, runtimes.
+ * Runtimes cost a process each, so they are looked at only when `requires` lists them.
  */
-export async function startChecks(input: StartCheckInput): Promise<CheckResult[]> {
+export async function launchChecks(input: StartCheckInput): Promise<CheckResult[]> {
   return [
-    checkConnectorDir(input.directories),
-    checkConfigurationDir(input.directories),
-    await checkPortFree(input.port, input.host),
+    await checkHostAndPort(input.port, input.runtimeLookup.env, input.runtimeLookup.platform.family),
     ...input.missingPathEntries.map(missingPathEntry),
     ...(Object.keys(input.requires).length > 0 ? checkRuntimes(input.requires, input.runtimeLookup) : []),
   ];
+}
+
+/**
+ * Everything `start` checks before launching, in order; `doctor` reports the same list, so that
+ * whenever doctor passes, start gets past its checks.
+ */
+export async function startChecks(input: StartCheckInput): Promise<CheckResult[]> {
+  return [...directoryChecks(input.directories), ...await launchChecks(input)];
+}
+
+async function checkHostAndPort(port: number, env: Record<string, string | undefined>, family: OsFamily): Promise<CheckResult> {
+  let host: string | undefined;
+  try {
+    host = connectorHost(family, env);
+  } catch (error) {
+    if (!(error instanceof ShimError)) throw error;
+    const { message, fix, exitCode } = error;
+    return { name: 'connector host', ok: false, detail: message, fix, exitCode };
+  }
+  return checkPortFree(port, host);
+}
+
+/**
+ * HASURA_CONNECTOR_HOST as the connector will listen on it: an IP address or a host name, nothing
+ * else (a URL, a port or brackets would make the connector fail as well). Unset means all addresses.
+ */
+export function connectorHost(family: OsFamily, env: Record<string, string | undefined>): string | undefined {
+  const host = readEnv(family, env, 'HASURA_CONNECTOR_HOST');
+  if (host === undefined) return undefined;
+  const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+  const ipv6 = /^(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]+(%[\w.-]+)?$/; // at least two colons: `host:port` is not one
+  const hostName = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+  if (ipv4.test(host) || ipv6.test(host) || hostName.test(host)) return host;
+  throw configError(`HASURA_CONNECTOR_HOST is '${host}', which is not an IP address or a host name`,
+    'set it to the address the connector listens on, without scheme or port (e.g. 0.0.0.0, ::, 127.0.0.1), or unset it');
 }
 
 /** A `path` entry that does not exist is left off PATH: a warning, since the command may not need it. */

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { isSingleExecutable } from './embedded';
 import { ExitCode, ShimError } from './errors';
+import { readRegularFile } from './files';
 import { loadExtras } from './libraries';
 import { currentPlatform, type PlatformFacts } from './platform';
 import type { FileSystemView } from './resolution';
@@ -60,13 +61,18 @@ export const realFileSystem: FileSystemView = {
 
 /** Parses an env file with dotenv (loaded only when an env file is asked for). Never touches process.env. */
 function readEnvFile(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ShimError(`cannot read env file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, ExitCode.config,
-      'create it, or remove it from --env-file / the manifest\'s envFiles');
+  const read = readRegularFile(file);
+  if ('problem' in read) {
+    throw new ShimError(`cannot read env file ${file}: ${read.problem}`, ExitCode.config,
+      'point --env-file / the manifest\'s envFiles at an existing file, or remove it from there');
   }
-  return loadExtras().dotenv.parse(text);
+  const values = loadExtras().dotenv.parse(read.text);
+  for (const [name, value] of Object.entries(values)) {
+    // No program can receive a NUL character (the system's strings end there).
+    if (value.includes('\0')) {
+      throw new ShimError(`env file ${file}: the value of ${name} contains a NUL character, which no program can receive`, ExitCode.config,
+        'remove it from the file');
+    }
+  }
+  return values;
 }

@@ -3,7 +3,7 @@
  * (its final environment and PATH, the same lookup as the launch), reads each one's version and
  * compares it with the floor. Costs a process per runtime, so it runs only when `requires` is set.
  */
-import { redactUriCredentials } from './environment';
+import { redact } from './redaction';
 import { ExitCode } from './errors';
 import { pathFor, pythonCommands, readEnv, type PlatformFacts } from './platform';
 import type { CheckResult } from './preflight';
@@ -97,7 +97,7 @@ function candidatesFor(runtime: RuntimeName, lookup: RuntimeLookup): Candidate[]
  * JAVA_TOOL_OPTIONS ("Picked up ..."), which may hold a password: such lines are never shown.
  */
 const firstLine = (text: string) =>
-  redactUriCredentials(text.split(/\r?\n/).map((line) => line.trim()).find((line) => line && !/^Picked up /.test(line))?.slice(0, 120) ?? '');
+  redact(text.split(/\r?\n/).map((line) => line.trim()).find((line) => line && !/^Picked up /.test(line))?.slice(0, 120) ?? '');
 
 /**
  * One check per required runtime. The first candidate that is found and answers with a version is

@@ -1,7 +1,7 @@
 // Secrets never appear in anything the shim prints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isSecretName, redactUriCredentials, redactEnvironment } from '../build/environment.js';
+import { isSecretName, redact as redactUriCredentials, redactEnvironment } from '../build/redaction.js';
 
 test('secret names: SECRET, TOKEN, PASSWORD, KEY anywhere; PAT as a word (PATH stays readable)', () => {
   for (const name of ['HASURA_SERVICE_TOKEN_SECRET', 'GITHUB_TOKEN', 'DB_PASSWORD', 'API_KEY', 'apikey', 'HASURA_PLUGIN_DDN_PAT', 'PAT', 'MY_PAT_VALUE']) {

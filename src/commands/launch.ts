@@ -1,13 +1,13 @@
 /** start / update / upgrade / watch / cli: plan, check, then exec or supervise. */
 import type { CommandLine, LaunchCommand } from '../cli';
 import { ShimError } from '../errors';
-import { redactEnvironment, redactUriCredentials } from '../environment';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
+import { writeOut } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
-import { readEnv } from '../platform';
-import { missingPathEntry, startChecks, type CheckResult, type StartCheckInput } from '../preflight';
-import { resolveManifestPath, type ResolutionInput } from '../resolution';
+import { directoryChecks, launchChecks, missingPathEntry, type CheckResult, type StartCheckInput } from '../preflight';
+import { redactArgv, redactEnvironment } from '../redaction';
+import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
 import { readVersionBySpawning } from '../runtimes';
 
@@ -21,19 +21,19 @@ export function loadManifestFor(commandLine: CommandLine, runtime: Runtime): Loa
   return loadManifest(file, required);
 }
 
-const planInputFor = <C extends CommandLine>(commandLine: C, runtime: Runtime) => ({
+const planInputFor = <C extends CommandLine>(commandLine: C, runtime: Runtime, manifest = loadManifestFor(commandLine, runtime)) => ({
   commandLine,
   env: process.env,
   platform: runtime.facts,
   cwd: process.cwd(),
   shimPath: runtime.shimPath,
-  manifest: loadManifestFor(commandLine, runtime),
+  manifest,
   fs: runtime.fs,
   readEnvFile: runtime.readEnvFile,
 } satisfies Omit<PlanInput, 'commandLine'> & { commandLine: C });
 
-export function planFor(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime): LaunchPlan {
-  return planLaunch(planInputFor(commandLine, runtime));
+export function planFor(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime, manifest?: LoadedManifest): LaunchPlan {
+  return planLaunch(planInputFor(commandLine, runtime, manifest ?? loadManifestFor(commandLine, runtime)));
 }
 
 /** The directories and the child's final environment, without a command: what doctor checks with. */
@@ -46,7 +46,6 @@ export function startCheckInput(context: Pick<LaunchContext, 'directories' | 'en
   return {
     directories: context.directories,
     port,
-    host: readEnv(runtime.facts.family, context.env, 'HASURA_CONNECTOR_HOST'),
     missingPathEntries: context.missingPathEntries,
     requires: context.requires,
     runtimeLookup: { env: context.env, platform: runtime.facts, fs: runtime.fs, readVersion: readVersionBySpawning },
@@ -60,7 +59,7 @@ export function describePlan(plan: LaunchPlan) {
     mode: plan.mode,
     modeReason: plan.modeReason,
     executable: plan.executable,
-    argv: plan.argv.map(redactUriCredentials),
+    argv: redactArgv(plan.argv),
     cwd: plan.cwd,
     env: { set: redactEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
     killAfterSeconds: plan.mode === 'supervise' ? plan.killAfterSeconds : undefined,
@@ -77,16 +76,25 @@ function warnAbout(checks: CheckResult[], logger: Logger) {
   for (const check of checks) if (check.warning) logger.warn(`${check.name}: ${check.detail}${check.fix ? `; ${check.fix}` : ''}`);
 }
 
+const stopAtFirstProblem = (checks: CheckResult[]) => {
+  const failed = checks.find((check) => !check.ok);
+  if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
+};
+
 export async function runLaunchCommand(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime, logger: Logger): Promise<void> {
-  const plan = planFor(commandLine, runtime);
+  const manifest = loadManifestFor(commandLine, runtime);
+  // start checks in the order a user fixes things: the manifest (above), the directories, the
+  // executable (planning finds it), then the host and port, `path` entries and runtimes.
+  const checked = commandLine.command === 'start' && !commandLine.options.dryRun;
+  if (checked) stopAtFirstProblem(directoryChecks(resolveDirectories(resolutionInputFor(commandLine, runtime))));
+  const plan = planFor(commandLine, runtime, manifest);
   if (commandLine.options.dryRun) {
-    process.stdout.write(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
+    writeOut(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
     return;
   }
-  if (plan.command === 'start') {
-    const checks = await startChecks(startCheckInput(plan, plan.port!, runtime));
-    const failed = checks.find((check) => !check.ok);
-    if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
+  if (checked) {
+    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime));
+    stopAtFirstProblem(checks);
     warnAbout(checks, logger);
   } else {
     warnAbout(plan.missingPathEntries.map(missingPathEntry), logger);

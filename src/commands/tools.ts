@@ -4,8 +4,8 @@ import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
-import { readEnv } from '../platform';
-import { startChecks, type CheckResult } from '../preflight';
+import { writeOut } from '../output';
+import { connectorHost, startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
 import { contextFor, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
@@ -57,7 +57,7 @@ function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
     const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
-  process.stdout.write(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
+  writeOut(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
   return 0;
 }
 
@@ -68,7 +68,7 @@ const HEALTH_REQUEST_TIMEOUT_MS = 2000;
 
 function healthTarget(commandLine: CommandLine, runtime: Runtime): { url: string } {
   const directories = resolveDirectories(resolutionInputFor(commandLine, runtime));
-  const host = readEnv(runtime.facts.family, process.env, 'HASURA_CONNECTOR_HOST');
+  const host = connectorHost(runtime.facts.family, process.env);
   // A wildcard listener answers on loopback.
   const target = !host || host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host;
   const hostPart = target.includes(':') ? `[${target}]` : target;
@@ -92,7 +92,7 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
   for (;;) {
     const status = await getStatus(url);
     if (typeof status === 'number' && status >= 200 && status < 300) {
-      process.stdout.write(`healthy: ${url} answered ${status}\n`);
+      writeOut(`healthy: ${url} answered ${status}\n`);
       return 0;
     }
     if (Date.now() + HEALTH_POLL_MS > deadline) {
@@ -148,15 +148,15 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   }
   const ok = checks.every((check) => check.ok);
   if (commandLine.json) {
-    process.stdout.write(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
+    writeOut(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
   } else {
     for (const check of checks) {
       const status = !check.ok ? 'problem ' : check.warning ? 'warning ' : 'ok      ';
-      process.stdout.write(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
+      writeOut(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
     }
     const warnings = checks.filter((check) => check.warning).length;
     const warned = warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';
-    process.stdout.write(ok ? `all checks passed${warned}\n` : `${checks.filter((check) => !check.ok).length} problem(s) found${warned}\n`);
+    writeOut(ok ? `all checks passed${warned}\n` : `${checks.filter((check) => !check.ok).length} problem(s) found${warned}\n`);
   }
   return ok ? 0 : ExitCode.failure;
 }

@@ -4,7 +4,7 @@
  * both; the shim never exits before the child and leaves with its exit code, or dies by its signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ExitCode, ShimError } from '../errors';
+import { ExitCode, launchError } from '../errors';
 import { loadExtras } from '../libraries';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
@@ -29,14 +29,20 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
     let killTimer: NodeJS.Timeout | undefined;
     let exited = false;
 
-    const child: ChildProcess = spawn(plan.executable, plan.argv.slice(1), {
-      argv0: plan.argv[0],
-      cwd: plan.cwd,
-      env: plan.env,
-      stdio: 'inherit',
-      windowsVerbatimArguments: plan.windowsVerbatimArguments,
-      windowsHide: false,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(plan.executable, plan.argv.slice(1), {
+        argv0: plan.argv[0],
+        cwd: plan.cwd,
+        env: plan.env,
+        stdio: 'inherit',
+        windowsVerbatimArguments: plan.windowsVerbatimArguments,
+        windowsHide: false,
+      });
+    } catch (error) {
+      // Node throws some spawn failures (E2BIG, ETXTBSY) instead of emitting 'error'.
+      return reject(launchError(plan.executable, error as NodeJS.ErrnoException));
+    }
 
     const stopListening = () => {
       for (const [signal, listener] of listeners) process.removeListener(signal, listener);
@@ -55,9 +61,7 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
       stopListening();
       lifeline?.release();
       // Checked before spawning; these are the races where the file changed since.
-      const exitCode = error.code === 'ENOENT' ? ExitCode.notFound : error.code === 'EACCES' ? ExitCode.notExecutable : ExitCode.failure;
-      reject(new ShimError(`cannot start ${plan.executable}: ${error.code ?? error.message}`, exitCode,
-        exitCode === ExitCode.failure ? 'check the command in the manifest' : 'check that the file exists and is executable'));
+      reject(launchError(plan.executable, error));
     });
 
     child.on('exit', (code, signal) => {
