@@ -61,6 +61,11 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
       .find((check) => !check.ok);
     if (failed) throw new ShimError(failed.detail, failed.exitCode!, failed.fix);
   }
+  // Both modes refuse what the kernel would refuse, alike, before exec can abort on it (see there).
+  const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
+  const unrunnable = checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
+    facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+  if (unrunnable) throw unrunnable;
   if (logger.isEnabled('debug')) {
     logger.debug(`${plan.mode}: ${plan.modeReason}`);
     logger.debug(`plan: ${JSON.stringify(describePlan(plan))}`);

@@ -4,12 +4,13 @@
  * both; the shim never exits before the child and leaves with its exit code, or dies by its signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ExitCode, ShimError } from '../errors';
+import { ExitCode } from '../errors';
 import { loadExtras } from '../libraries';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, type PlatformFacts } from '../platform';
 import { inTerminalForeground, processIdentity, signalNumber } from '../signals';
+import { launchFailure } from './executable-check';
 import { startLifeline, type Lifeline } from './lifeline';
 
 /** How long to wait for a re-raised signal to end the shim before exiting with 128+N instead. */
@@ -29,14 +30,20 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
     let killTimer: NodeJS.Timeout | undefined;
     let exited = false;
 
-    const child: ChildProcess = spawn(plan.executable, plan.argv.slice(1), {
-      argv0: plan.argv[0],
-      cwd: plan.cwd,
-      env: plan.env,
-      stdio: 'inherit',
-      windowsVerbatimArguments: plan.windowsVerbatimArguments,
-      windowsHide: false,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(plan.executable, plan.argv.slice(1), {
+        argv0: plan.argv[0],
+        cwd: plan.cwd,
+        env: plan.env,
+        stdio: 'inherit',
+        windowsVerbatimArguments: plan.windowsVerbatimArguments,
+        windowsHide: false,
+      });
+    } catch (error) {
+      // spawn throws (rather than emitting 'error') for ETXTBSY, ENOEXEC, E2BIG and the like.
+      return reject(launchFailure(plan.executable, (error as NodeJS.ErrnoException).code, (error as Error).message));
+    }
 
     const stopListening = () => {
       for (const [signal, listener] of listeners) process.removeListener(signal, listener);
@@ -54,10 +61,8 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
       exited = true;
       stopListening();
       lifeline?.release();
-      // Checked before spawning; these are the races where the file changed since.
-      const exitCode = error.code === 'ENOENT' ? ExitCode.notFound : error.code === 'EACCES' ? ExitCode.notExecutable : ExitCode.failure;
-      reject(new ShimError(`cannot start ${plan.executable}: ${error.code ?? error.message}`, exitCode,
-        exitCode === ExitCode.failure ? 'check the command in the manifest' : 'check that the file exists and is executable'));
+      // Checked before spawning (executable-check.ts): the races where the file changed since, and ETXTBSY.
+      reject(launchFailure(plan.executable, error.code, error.message));
     });
 
     child.on('exit', (code, signal) => {
