@@ -51,6 +51,8 @@ export function describePlan(plan: LaunchPlan) {
 }
 
 export async function runLaunchCommand(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime, logger: Logger): Promise<void> {
+  // Bytes the runtime cannot pass on intact are refused before anything else (POSIX: Linux /proc).
+  if (runtime.facts.family === 'posix') (require('../received') as typeof import('../received')).checkReceivedBytes(runtime.args.length);
   const plan = planFor(commandLine, runtime);
   if (commandLine.options.dryRun) {
     process.stdout.write(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
