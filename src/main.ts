@@ -6,7 +6,6 @@ import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { LIFELINE_FLAG } from './launch/lifeline-flag';
 import { readEnv } from './platform';
-import { restoreReceivedEnvironment } from './received';
 import { guardStdio } from './stdio';
 import { currentRuntime, type Runtime } from './runtime';
 
@@ -33,7 +32,6 @@ function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime):
 async function main(): Promise<void> {
   guardStdio(); // before anything can create process.stdout & co. (see stdio.ts)
   const runtime = currentRuntime();
-  restoreReceivedEnvironment(runtime.args); // undo the runtime's own --env-file loading (see received.ts)
   if (runtime.args[0] === LIFELINE_FLAG) {
     const { runLifeline } = require('./launch/lifeline') as typeof import('./launch/lifeline');
     return runLifeline(runtime.args.slice(1), runtime.facts);

@@ -1,19 +1,12 @@
 /**
- * The arguments and environment exactly as the kernel handed them to the shim (Linux: /proc/self),
- * which the runtime's own view lacks in two ways:
- * - Node decodes them as UTF-8, so bytes that are not UTF-8 become U+FFFD and a variable whose name
- *   is not UTF-8 disappears. Node can only pass text to exec and spawn, so such input cannot reach
- *   the child intact: it is refused with one line instead of being passed on corrupted.
- * - Node itself loads `--env-file FILE` / `--env-file=FILE` / `--env-file-if-exists ...` found on
- *   the command line (before a `--`) into the environment before any JavaScript runs, even when
- *   they are a plugin's arguments after `cli`. The environment is put back as received.
+ * The arguments and environment exactly as the kernel handed them to the shim (Linux: /proc/self).
+ * Node decodes them as UTF-8, so bytes that are not UTF-8 become U+FFFD and a variable whose name
+ * is not UTF-8 disappears; and Node passes only text to exec and spawn. Such input cannot reach the
+ * child intact, so it is refused with one line instead of being passed on corrupted.
  */
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { ExitCode, ShimError, usageError } from './errors';
-
-/** Whether Node's start-up scan took one of these arguments for its own `--env-file` (a prefix match, as Node does). */
-export const isRuntimeEnvFileArg = (arg: string) => arg.startsWith('--env-file');
 
 const readEntries = (file: string): Buffer[] | undefined => {
   try {
@@ -27,23 +20,6 @@ const readEntries = (file: string): Buffer[] | undefined => {
     return undefined; // not Linux, or no /proc
   }
 };
-
-/**
- * Undoes the runtime's loading of env files named on the command line: removes every variable
- * that was not in the environment the shim received. Linux only (elsewhere the loaded variables
- * stay; they only ever fill variables that were unset).
- */
-export function restoreReceivedEnvironment(args: readonly string[]): void {
-  if (!args.some(isRuntimeEnvFileArg)) return;
-  const entries = readEntries('/proc/self/environ');
-  if (!entries) return;
-  const received = new Set(entries.map((entry) => {
-    const text = entry.toString('utf8');
-    const equals = text.indexOf('=');
-    return equals === -1 ? text : text.slice(0, equals);
-  }));
-  for (const name of Object.keys(process.env)) if (!received.has(name)) delete process.env[name];
-}
 
 /** Printable form of bytes that are not all UTF-8: ASCII as is, anything else as \xNN. */
 const escaped = (bytes: Buffer) => Array.from(bytes, (byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c

@@ -67,7 +67,7 @@ for (const shim of SHIMS) {
       assert.equal(probe(out).env.FROM_ONE, undefined);
     });
 
-    test(`${label}: by hand without \`--\`, existing --env-file files after cli reach the plugin as arguments only (Linux: the runtime's loading is undone)`, async () => {
+    test(`${label}: by hand without \`--\`, existing --env-file files after cli reach the plugin as arguments only (the runtime checks that they exist, loads nothing)`, async () => {
       const { dir, manifest, out } = setup();
       const words = ['--env-file', join(dir, 'one.env'), '--env-file=two.env', '--env-file-if-exists', 'absent.env', 'x'];
       const { code, stderr } = await runShim(shim, ['--manifest', manifest, ...flags, 'cli', ...words], { env: { ...process.env, PROBE_OUT: out, FROM_TWO: 'inherited' }, cwd: dir });
