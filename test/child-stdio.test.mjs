@@ -47,3 +47,15 @@ for (const mode of MODES) {
     }
   });
 }
+
+// Pinned limit (README "Known limits"): Node marks every inherited descriptor above 2 close-on-exec
+// at start-up and has no way to clear that flag, so exec cannot pass them on; supervise passes 0-2 only.
+for (const mode of MODES) {
+  test(`${mode.label}: descriptors above 2 that the caller left open do not reach the child (documented limit)`, async () => {
+    const script = `exec 7</dev/null; ${shimLine(mode)} start -- sh -c 'if [ -e /proc/self/fd/7 ]; then echo fd7=open; else echo fd7=closed; fi; exit 3'; echo "status=$?"`;
+    const direct = await run('bash', ['-c', `exec 7</dev/null; sh -c 'if [ -e /proc/self/fd/7 ]; then echo fd7=open; fi'`]);
+    assert.equal(direct.stdout, 'fd7=open\n', 'a shell passes it on');
+    const { stdout } = await run('bash', ['-c', script], { env: { ...process.env, HASURA_CONNECTOR_PORT: '1' } });
+    assert.equal(stdout, 'fd7=closed\nstatus=3\n');
+  });
+}

@@ -129,3 +129,16 @@ for (const mode of MODES.filter((m) => m.flags.length || !m.shim.execs)) {
     }
   });
 }
+
+for (const shim of SHIMS) {
+  test(`${shim.name}: doctor reports a command the kernel cannot run, with the same line`, async () => {
+    const dir = tempDir();
+    const script = executable(dir, 'bad-interp', '#!/nonexistent/interp\n');
+    const manifest = join(dir, 'ndc-shim.json');
+    writeFileSync(manifest, JSON.stringify({ commands: { start: [script], cli: ['sh'] } }));
+    const { code, stdout } = await runShim(shim, ['--manifest', manifest, '--connector-dir', dir, 'doctor'], { cwd: dir, env: { ...process.env, HASURA_CONNECTOR_PORT: '1' } });
+    assert.equal(code, 1);
+    assert.match(stdout, /problem  command start: cannot execute .*bad-interp: its interpreter \/nonexistent\/interp \(from the #! line\) does not exist; fix: install it/);
+    assert.match(stdout, /ok       command cli: \/.*\/sh\n/);
+  });
+}

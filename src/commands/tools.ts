@@ -8,6 +8,7 @@ import { readEnv } from '../platform';
 import { startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
+import { checkExecutable, realExecutableView } from '../launch/executable-check';
 import { loadManifestFor, planFor, resolutionInputFor } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
@@ -137,6 +138,9 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
+      const unrunnable = checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
+        facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+      if (unrunnable) throw unrunnable;
       checks.push({ name: `command ${command}`, ok: true, detail: plan.executable });
     } catch (error) {
       checks.push(problemFrom(`command ${command}`, error));
