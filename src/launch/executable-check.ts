@@ -89,17 +89,20 @@ function checkFormat(input: ExecutableCheckInput, file: string, depth: number): 
 function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Array, depth: number): ShimError | undefined {
   const path = pathFor('posix');
   const end = head.indexOf(0x0a);
-  const line = Buffer.from(head.subarray(2, end === -1 ? head.length : end)).toString('utf8').replace(/\r$/, '').trim();
+  // Like the kernel, only spaces and tabs separate and surround the words: a CR (Windows line
+  // endings) stays part of the interpreter's name or its argument.
+  const line = Buffer.from(head.subarray(2, end === -1 ? head.length : end)).toString('utf8').replace(/^[ \t]+|[ \t]+$/g, '');
   const split = line.search(/[ \t]/);
   const interpreter = split === -1 ? line : line.slice(0, split);
-  const argument = split === -1 ? '' : line.slice(split).trim();
+  const argument = split === -1 ? '' : line.slice(split).replace(/^[ \t]+/, '');
   if (!interpreter) return notExecutable(`cannot execute ${file}: its #! line names no interpreter`, 'put the interpreter\'s absolute path after #!');
   if (depth >= MAX_INTERPRETER_DEPTH) return notExecutable(`cannot execute ${file}: too many nested #! interpreters`, 'point the #! line at a binary');
   const resolved = path.resolve(input.cwd, interpreter);
   const kind = input.fs.kind(resolved);
   if (kind === 'missing') {
-    return notFound(`cannot execute ${file}: its interpreter ${interpreter} (from the #! line) does not exist`,
-      `install it, or change the first line of ${path.basename(file)}`);
+    return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) does not exist`,
+      line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
+        : `install it, or change the first line of ${path.basename(file)}`);
   }
   if (kind === 'directory' || !input.fs.isExecutable(resolved)) {
     return notExecutable(`cannot execute ${file}: its interpreter ${interpreter} (from the #! line) is ${kind === 'directory' ? 'a directory' : 'not executable'}`,
@@ -136,10 +139,14 @@ function checkEnvTarget(input: ExecutableCheckInput, file: string, line: string,
     const searchPath = input.env.PATH ?? '/bin:/usr/bin';
     if (searchPath.split(':').some((dir) => runnable(path.resolve(input.cwd, dir || '.', name)))) return undefined;
   }
-  return notFound(`cannot execute ${file}: \`${name}\` (from its first line, #!${line}) is not found on the child's PATH`,
-    name.includes(' ') ? 'env takes the rest of the #! line as one name: use `#!/usr/bin/env -S ...` to pass arguments'
-      : `install ${name} or put its directory on PATH`);
+  return notFound(`cannot execute ${file}: \`${visible(name)}\` (from its first line, #!${visible(line)}) is not found on the child's PATH`,
+    name.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
+      : name.includes(' ') ? 'env takes the rest of the #! line as one name: use `#!/usr/bin/env -S ...` to pass arguments'
+        : `install ${name} or put its directory on PATH`);
 }
+
+/** A CR shown as \r, so that the one line stays one line and says what is there. */
+const visible = (text: string) => text.replace(/\r/g, '\\r');
 
 const isElf = (head: Uint8Array) => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
 
