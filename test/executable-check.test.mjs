@@ -74,6 +74,8 @@ test('E2BIG: one string over 128 KiB; in total, a quarter of the stack limit (at
   const env = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`V${i}`, 'x'.repeat(100 * 1024)]));
   assert.equal(check('/c/conn', view(files, limits('unlimited')), { env }), undefined, '3 MiB fits under 6 MiB');
   assert.match(check('/c/conn', view(files, limits('8388608')), { env }).message, /over the kernel's limit of \d+ here \(E2BIG\)/);
+  const seven = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`V${i}`, 'x'.repeat(100 * 1024)]));
+  assert.match(check('/c/conn', view(files, limits('unlimited')), { env: seven }).message, /E2BIG/, 'never more than 6 MiB');
   assert.match(check('/c/conn', view(files), { argv: ['/c/conn', 'y'.repeat(131072)] }).message, /argument 1 is 131072 bytes/);
   assert.equal(check('/c/conn', view(files), { argv: ['/c/conn', 'y'.repeat(131071)] }), undefined, 'exactly at the limit');
 });
