@@ -79,3 +79,12 @@ test('E2BIG: one string over 128 KiB; in total, a quarter of the stack limit (at
   assert.match(check('/c/conn', view(files), { argv: ['/c/conn', 'y'.repeat(131072)] }).message, /argument 1 is 131072 bytes/);
   assert.equal(check('/c/conn', view(files), { argv: ['/c/conn', 'y'.repeat(131071)] }), undefined, 'exactly at the limit');
 });
+
+test('under qemu-user (the runtime built for another machine than the CPU, as /proc/cpuinfo tells), the CPU\'s own binaries pass', () => {
+  const files = { '/c/conn': TRUE, ...LOADER };
+  const otherArch = arch === 'x64' ? 'arm64' : 'x64';
+  const hostCpu = arch === 'x64' ? 'processor\t: 0\nvendor_id\t: AuthenticAMD\n' : 'processor\t: 0\nCPU implementer\t: 0x41\n';
+  const run = (cpuinfo) => checkExecutable({ executable: '/c/conn', argv: ['/c/conn'], env: {}, cwd: '/', facts: LINUX, arch: otherArch, fs: view(files, cpuinfo === undefined ? {} : { '/proc/cpuinfo': cpuinfo }) });
+  assert.equal(run(hostCpu), undefined);
+  assert.match(run(undefined).message, /it is built for/, 'no cpuinfo: the runtime\'s architecture is the machine\'s');
+});

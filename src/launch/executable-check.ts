@@ -182,7 +182,7 @@ function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): 
   }
   const machine = u16(data, 18);
   const host = HOST_MACHINES[input.arch];
-  if (host && !host.includes(machine) && !binfmtHandles(input, file, head)) {
+  if (host && !host.includes(machine) && !kernelRunsNatively(input, machine) && !binfmtHandles(input, file, head)) {
     return notExecutable(`cannot execute ${file}: it is built for ${MACHINES[machine] ?? `ELF machine ${machine}`}, and this machine is ${MACHINES[host[0]]}`,
       `ship the ${MACHINES[host[0]]} build of the connector`);
   }
@@ -211,6 +211,18 @@ function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): 
     }
   }
   return undefined;
+}
+
+/**
+ * Whether the machine's own CPU runs `machine`, though the shim's runtime is built for another:
+ * the shim itself then runs under an emulator (qemu-user), which reports its guest architecture
+ * everywhere but in /proc/cpuinfo. Read only when the machines differ; unknown means no.
+ */
+function kernelRunsNatively(input: ExecutableCheckInput, machine: number): boolean {
+  if (input.facts.platform !== 'linux') return false;
+  const cpuinfo = input.fs.readText('/proc/cpuinfo') ?? '';
+  const cpu = /^vendor_id\s*:/m.test(cpuinfo) ? 'x64' : /^CPU implementer\s*:/m.test(cpuinfo) ? 'arm64' : undefined;
+  return cpu !== undefined && cpu !== input.arch && HOST_MACHINES[cpu].includes(machine);
 }
 
 /**
