@@ -26,7 +26,9 @@ function patchedTrue(dir, name, patch) {
 }
 
 function cases(dir) {
-  const loader = '/lib64/ld-linux-x86-64.so.2';
+  // /bin/true's dynamic loader (its PT_INTERP), and the same path with `ld-` turned into `lx-`: missing.
+  const loader = /\/[\w./-]*\/ld-[\w.-]+/.exec(readFileSync('/bin/true').toString('latin1'))[0];
+  const missingLoader = loader.replace(/\/ld-([^/]*)$/, '/lx-$1');
   return [
     { name: 'missing #! interpreter', file: executable(dir, 'bad-interp', '#!/nonexistent/interp\necho ran\n'), code: 127,
       stderr: /bad-interp: its interpreter \/nonexistent\/interp \(from the #! line\) does not exist/ },
@@ -47,8 +49,8 @@ function cases(dir) {
       stderr: /truncated: it is truncated \(600 bytes, (its program headers end|a segment ends) at \d+\)/ },
     { name: 'ELF for another machine', file: patchedTrue(dir, 'foreign', (b) => { b.writeUInt16LE(b.readUInt16LE(18) === 62 ? 183 : 62, 18); return b; }), code: 126,
       stderr: /foreign: it is built for (arm64 \(aarch64\)|x86-64), and this machine is/ },
-    { name: 'ELF whose dynamic loader is missing', code: 127, stderr: /no-loader: its dynamic loader \/lib64\/ld-nopex-x86-64\.so\.2 does not exist/,
-      file: patchedTrue(dir, 'no-loader', (b) => { const at = b.indexOf(loader); b.write('/lib64/ld-nopex-x86-64.so.2', at); return b; }) },
+    { name: 'ELF whose dynamic loader is missing', code: 127, stderr: new RegExp(`no-loader: its dynamic loader ${missingLoader.replace(/[.]/g, '\\.')} does not exist`),
+      file: patchedTrue(dir, 'no-loader', (b) => { b.write(missingLoader, b.indexOf(loader)); return b; }) },
     { name: 'Windows executable', file: executable(dir, 'win.exe', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)])), code: 126, stderr: /win\.exe: it is a Windows executable \(PE\)/ },
     { name: 'Mach-O executable', file: executable(dir, 'mac', Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.alloc(200)])), code: 126, stderr: /mac: it is a macOS executable \(Mach-O\)/ },
   ];
