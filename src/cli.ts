@@ -45,10 +45,14 @@ const COMMAND_ALIASES: Record<string, CommandName> = {
   watch: 'watch', cli: 'cli', doctor: 'doctor', metadata: 'metadata', health: 'health',
 };
 
-type ValueOption = 'manifest' | 'connector-dir' | 'plugin-dir' | 'context' | 'configuration' | 'port' | 'env-file'
+type ValueOption = 'manifest' | 'connector-dir' | 'plugin-dir' | 'context' | 'configuration' | 'port' | 'dotenv' | 'env-file'
   | 'log-level' | 'log-format' | 'kill-after' | 'plugin';
+/**
+ * `--dotenv` is the shim's own; `--env-file` is kept as its alias (the SPEC's name), but the Node
+ * runtime inside the shim reads that spelling too, before the shim runs (README "Known limits").
+ */
 const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>([
-  'manifest', 'connector-dir', 'plugin-dir', 'context', 'configuration', 'port', 'env-file', 'log-level',
+  'manifest', 'connector-dir', 'plugin-dir', 'context', 'configuration', 'port', 'dotenv', 'env-file', 'log-level',
   'log-format', 'kill-after', 'plugin',
 ]);
 const FLAG_OPTIONS: ReadonlySet<string> = new Set(['no-exec', 'dry-run', 'help', 'version', 'json']);
@@ -60,7 +64,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   let wantsHelp = false;
   let wantsVersion = false;
 
-  for (let index = 0; index < argv.length; index++) {
+  // A leading `--` ends the runtime's scan of the command line for its own `--env-file` (the
+  // one-liners that `metadata` prints start with it); for the shim it means nothing.
+  for (let index = argv[0] === '--' ? 1 : 0; index < argv.length; index++) {
     const arg = argv[index];
     if (command === 'cli') {
       // After `cli` nothing is interpreted, not even `--` or `--help`.
@@ -132,7 +138,7 @@ function applyValueOption(line: CommandLine, name: string, value: string) {
     case 'context': options.context = nonEmpty(); break;
     case 'configuration': options.configuration = nonEmpty(); break;
     case 'plugin': options.plugin = nonEmpty(); break;
-    case 'env-file': options.envFiles.push(nonEmpty()); break;
+    case 'dotenv': case 'env-file': options.envFiles.push(nonEmpty()); break;
     case 'port': options.port = parsePort(value, '--port'); break;
     case 'kill-after': options.killAfter = parseSeconds(value, '--kill-after'); break;
     case 'wait': line.waitSeconds = parseSeconds(value, '--wait'); break;

@@ -36,22 +36,28 @@ const cwdGone = () => failure('the working directory no longer exists (it was de
   'cd to an existing directory and run the command again');
 
 /**
- * Why a program could not be started, from the system's error code: not found 127, not runnable
- * 126 (as shells do), anything else 1; each with what to do about it.
+ * The exit code and line for an exec or spawn that failed with `code` (an errno name), as a shell
+ * would: not found 127, any other reason the file cannot be executed 126, anything else 1.
  */
-export function launchError(executable: string, error: NodeJS.ErrnoException): ShimError {
-  const code = error.code ?? '';
-  const cannot = `cannot start ${executable}`;
-  switch (code) {
-    case 'ENOENT': return new ShimError(`${cannot}: not found (ENOENT)`, ExitCode.notFound, 'check that the file exists, and its #! interpreter if it is a script');
-    case 'EACCES': return new ShimError(`${cannot}: permission denied (EACCES)`, ExitCode.notExecutable, 'check that the file and its directories are executable');
-    case 'ETXTBSY': return new ShimError(`${cannot}: the file is open for writing by another process (ETXTBSY)`, ExitCode.notExecutable,
-      'wait until it has been completely written (an unfinished copy or download?), then run again');
-    case 'E2BIG': return new ShimError(`${cannot}: its arguments and environment are larger than the system allows (E2BIG)`, ExitCode.notExecutable,
-      'shorten the arguments or the environment (Linux allows 128 KiB per value and about 2 MiB in all), e.g. by moving large values into files');
-    default: return failure(`${cannot}: ${code || error.message}`, 'check the command in the manifest');
+export function launchFailure(file: string, code: string | undefined, detail?: string): ShimError {
+  const reason = code ? `${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ''}` : (detail ?? 'unknown error');
+  if (code === 'ENOENT') return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notFound, 'check that the file and its interpreter exist');
+  if (code !== undefined && CANNOT_EXECUTE.has(code)) {
+    return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notExecutable, code === 'ETXTBSY'
+      ? 'another process has it open for writing: wait for that copy or build to finish'
+      : code === 'E2BIG' ? 'make the environment or the arguments smaller' : 'check that it is an executable for this system');
   }
+  return new ShimError(`cannot start ${file}: ${reason}`, ExitCode.failure, 'check the command in the manifest and the system\'s resources');
 }
+
+const CANNOT_EXECUTE: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'ENOEXEC', 'EISDIR', 'ETXTBSY', 'E2BIG', 'ELOOP', 'ENOTDIR', 'ENAMETOOLONG', 'ELIBBAD', 'EIO', 'EINVAL']);
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file, or its interpreter is missing', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  ENOEXEC: 'not a format this system can run', EISDIR: 'is a directory', ETXTBSY: 'the file is open for writing',
+  E2BIG: 'arguments and environment too large', ELOOP: 'too many levels of symbolic links or interpreters',
+  ENOTDIR: 'a path component is not a directory', ENAMETOOLONG: 'path too long', ENOMEM: 'out of memory',
+  ELIBBAD: 'corrupt dynamic loader', EIO: 'input/output error', EINVAL: 'invalid executable format',
+};
 
 /** A known failure of Node's that reached the top without a ShimError around it, told in the user's terms. */
 function knownFailure(error: unknown): ShimError | undefined {
@@ -61,7 +67,7 @@ function knownFailure(error: unknown): ShimError | undefined {
     return configError('a value for the child contains a NUL character, which no program can receive',
       'remove it from the manifest or the env file that holds it');
   }
-  if (typeof syscall === 'string' && syscall.startsWith('spawn')) return launchError((error as { path?: string }).path ?? 'the command', error as NodeJS.ErrnoException);
+  if (typeof syscall === 'string' && syscall.startsWith('spawn')) return launchFailure((error as { path?: string }).path ?? 'the command', code, message);
   return undefined;
 }
 

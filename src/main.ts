@@ -7,6 +7,7 @@ import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { LIFELINE_FLAG } from './launch/lifeline-flag';
 import { readEnv } from './platform';
+import { guardStdio } from './stdio';
 import { currentRuntime, type Runtime } from './runtime';
 
 function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime): LoggerSettings {
@@ -49,6 +50,7 @@ function lastResort(error: unknown): never {
 }
 
 async function main(): Promise<void> {
+  guardStdio(); // before anything can create process.stdout & co. (see stdio.ts)
   process.on('uncaughtException', lastResort);
   process.on('unhandledRejection', lastResort);
   const runtime = currentRuntime();

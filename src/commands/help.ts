@@ -21,14 +21,14 @@ Usage:
   ndc-shim [options] health  [--wait SECONDS]
   ndc-shim --help | --version
 
-Options (before or after the command, never after \`cli\`):
+Options (before or after the command, never after \`cli\`; a first \`--\` is ignored):
   --manifest FILE        the manifest (env NDC_SHIM_MANIFEST; default: ndc-shim.json beside the shim)
   --connector-dir DIR    default: HASURA_DDN_NATIVE_CONNECTOR_DIR, else the shim's directory
   --plugin-dir DIR       default: HASURA_DDN_NATIVE_CONNECTOR_PLUGIN_DIR, else the connector dir
   --context DIR          default: HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH
   --configuration DIR    HASURA_CONFIGURATION_DIRECTORY for the child (default: the context dir)
   --port N               HASURA_CONNECTOR_PORT for the child
-  --env-file FILE        load variables that are not already set (repeatable)
+  --dotenv FILE          load variables that are not already set (repeatable; alias --env-file)
   --log-level LEVEL      fatal, error, warn, info, debug, trace, silent (env NDC_SHIM_LOG_LEVEL)
   --log-format FORMAT    pretty (default) or json
   --no-exec              supervise the child instead of replacing the shim with it

@@ -82,6 +82,8 @@ const stopAtFirstProblem = (checks: CheckResult[]) => {
 };
 
 export async function runLaunchCommand(commandLine: CommandLine & { command: LaunchCommand }, runtime: Runtime, logger: Logger): Promise<void> {
+  // Bytes the runtime cannot pass on intact are refused before anything else (POSIX: Linux /proc).
+  if (runtime.facts.family === 'posix') (require('../received') as typeof import('../received')).checkReceivedBytes(runtime.args.length);
   const manifest = loadManifestFor(commandLine, runtime);
   // start checks in the order a user fixes things: the manifest (above), the directories, the
   // executable (planning finds it), then the host and port, `path` entries and runtimes.
@@ -99,6 +101,11 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
   } else {
     warnAbout(plan.missingPathEntries.map(missingPathEntry), logger);
   }
+  // Both modes refuse what the kernel would refuse, alike, before exec can abort on it (see there).
+  const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
+  const unrunnable = checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
+    facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+  if (unrunnable) throw unrunnable;
   if (logger.isEnabled('debug')) {
     logger.debug(`${plan.mode}: ${plan.modeReason}`);
     logger.debug(`plan: ${JSON.stringify(describePlan(plan))}`);

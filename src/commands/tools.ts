@@ -8,6 +8,7 @@ import { writeOut } from '../output';
 import { connectorHost, startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
+import { checkExecutable, realExecutableView } from '../launch/executable-check';
 import { contextFor, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
@@ -31,12 +32,15 @@ export const METADATA_KEYS: Record<LaunchCommand, string> = {
  * One-liners the DDN CLI runs with `bash -c` / `powershell -Command`. bash: `exec` leaves no bash
  * behind, and words the CLI appends become the shim's arguments. PowerShell: a script block whose
  * $args receive the appended words, splatted with @args (kept apart), then `exit $LASTEXITCODE`
- * so that the exit code survives `powershell -Command`.
+ * so that the exit code survives `powershell -Command`. Both start with `--`: the Node runtime
+ * inside the shim scans its command line for `--env-file` forms up to the first `--` and would
+ * otherwise take a plugin's own `--env-file` argument for itself (quoted for PowerShell, whose
+ * parser has its own meaning for a bare `--`).
  */
 export function shellLines(command: LaunchCommand): { bash: string; powershell: string } {
   return {
-    bash: `exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" ${command}`,
-    powershell: `& { & "$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim.exe" ${command} @args; exit $LASTEXITCODE }`,
+    bash: `exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" -- ${command}`,
+    powershell: `& { & "$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim.exe" '--' ${command} @args; exit $LASTEXITCODE }`,
   };
 }
 
@@ -141,6 +145,9 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
+      const unrunnable = checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
+        facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+      if (unrunnable) throw unrunnable;
       checks.push({ name: `command ${command}`, ok: true, detail: plan.executable });
     } catch (error) {
       checks.push(problemFrom(`command ${command}`, error));

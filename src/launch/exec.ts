@@ -3,10 +3,19 @@
  * or a terminal reach the connector directly and its exit status is the parent's to see; nothing
  * of the shim stays resident.
  */
-import { ExitCode, ShimError, failure } from '../errors';
+import { failure, launchFailure } from '../errors';
 import type { LaunchPlan } from '../plan';
+import { restoreStdio } from '../stdio';
 
 type Execve = (file: string, args: string[], env: Record<string, string>) => never;
+
+/**
+ * The runtime ignores these (SIG_IGN) and an ignored signal stays ignored across execve, so the
+ * child would inherit it: `connector | head -1` would then see EPIPE instead of dying by SIGPIPE.
+ * A caught signal is reset to the default by execve, so catching them here hands the child the
+ * default disposition. (Every other signal the runtime already reset to the default at start-up.)
+ */
+const RUNTIME_IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGPIPE', 'SIGXFSZ'];
 
 export function execChild(plan: LaunchPlan): never {
   const execve = (process as unknown as { execve?: Execve }).execve;
@@ -20,16 +29,15 @@ export function execChild(plan: LaunchPlan): never {
   // process.execve emits an ExperimentalWarning through the default 'warning' listener, which
   // would print to the connector's stderr. The shim has no other use for warnings.
   process.removeAllListeners('warning');
+  for (const signal of RUNTIME_IGNORED_SIGNALS) process.on(signal, () => {});
+  restoreStdio();
   try {
     execve.call(process, plan.executable, plan.argv, plan.env);
   } catch (error) {
-    // The executable was checked before this point; this is the race where it changed since.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ShimError(`executable not found: ${plan.executable}`, ExitCode.notFound, 'check the manifest');
-    if (code === 'EACCES' || code === 'ENOEXEC' || code === 'EISDIR') {
-      throw new ShimError(`cannot execute ${plan.executable}: ${code}`, ExitCode.notExecutable, 'check that it is an executable for this platform');
-    }
-    throw failure(`cannot execute ${plan.executable}: ${code ?? (error as Error).message}`);
+    // Node 22 aborts when execve fails rather than throwing (the executable check exists for that);
+    // a runtime that throws instead gets the same line and exit code as spawn.
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw launchFailure(plan.executable, code, message);
   }
   throw failure('process.execve returned');
 }

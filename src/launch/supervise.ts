@@ -4,7 +4,7 @@
  * both; the shim never exits before the child and leaves with its exit code, or dies by its signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ExitCode, launchError } from '../errors';
+import { ExitCode, launchFailure } from '../errors';
 import { loadExtras } from '../libraries';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
@@ -40,8 +40,8 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
         windowsHide: false,
       });
     } catch (error) {
-      // Node throws some spawn failures (E2BIG, ETXTBSY) instead of emitting 'error'.
-      return reject(launchError(plan.executable, error as NodeJS.ErrnoException));
+      // spawn throws (rather than emitting 'error') for ETXTBSY, ENOEXEC, E2BIG and the like.
+      return reject(launchFailure(plan.executable, (error as NodeJS.ErrnoException).code, (error as Error).message));
     }
 
     const stopListening = () => {
@@ -60,8 +60,8 @@ export function superviseChild(plan: LaunchPlan, { facts, logger, selfCommand }:
       exited = true;
       stopListening();
       lifeline?.release();
-      // Checked before spawning; these are the races where the file changed since.
-      reject(launchError(plan.executable, error));
+      // Checked before spawning (executable-check.ts): the races where the file changed since, and ETXTBSY.
+      reject(launchFailure(plan.executable, error.code, error.message));
     });
 
     child.on('exit', (code, signal) => {

@@ -1,0 +1,340 @@
+/**
+ * Can the kernel run this file? Checked before both exec and spawn (POSIX), because a failed
+ * process.execve aborts the runtime (exit 134, a native stack trace, a core file) instead of
+ * returning an error, and because spawn would run a file without a `#!` line through /bin/sh
+ * where exec would fail: with this check both modes refuse it alike.
+ *
+ * What is checked, from the file's first bytes: a `#!` interpreter exists and is runnable (and for
+ * `#!/usr/bin/env NAME`, that NAME is on the child's PATH), an ELF binary is complete, for this
+ * machine, and its dynamic loader exists; Mach-O and PE binaries belong to their OS; and the
+ * arguments plus environment fit the kernel's limits. What remains is a race (the file changes
+ * between the check and the exec) or ETXTBSY (someone holds the file open for writing), which no
+ * cheap check sees.
+ *
+ * Pure apart from the ExecutableView it is given (realExecutableView reads the real files).
+ */
+import * as nodeFs from 'node:fs';
+import { ExitCode, ShimError } from '../errors';
+import { pathFor, type PlatformFacts } from '../platform';
+
+export interface ExecutableView {
+  kind(file: string): 'file' | 'directory' | 'missing';
+  isExecutable(file: string): boolean;
+  /** Up to `length` bytes from `offset`; undefined when the file cannot be read. */
+  read(file: string, offset: number, length: number): Uint8Array | undefined;
+  size(file: string): number | undefined;
+  readText(file: string): string | undefined;
+  list(dir: string): string[] | undefined;
+}
+
+export interface ExecutableCheckInput {
+  executable: string;
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** The child's working directory: relative `#!` interpreters are taken from there, as the kernel does. */
+  cwd: string;
+  facts: Pick<PlatformFacts, 'family' | 'platform'>;
+  arch: string;
+  fs: ExecutableView;
+}
+
+/** The first bytes the kernel looks at (Linux BINPRM_BUF_SIZE); a `#!` line longer than this is cut. */
+const HEAD_BYTES = 256;
+/** Linux follows at most this many nested `#!` interpreters. */
+const MAX_INTERPRETER_DEPTH = 4;
+/** Linux MAX_ARG_STRLEN: one argument or NAME=value, with its terminating NUL. */
+const MAX_ARG_STRLEN = 32 * 4096;
+/** Linux: 128 KiB of arguments and environment is always allowed; up to a quarter of the stack limit, at most 6 MiB. */
+const MIN_ARG_TOTAL = 32 * 4096;
+const MAX_ARG_TOTAL = 6 * 1024 * 1024;
+
+/** ELF e_machine values, and the names a user knows them by. */
+const MACHINES: Record<number, string> = {
+  3: 'x86 (32-bit)', 8: 'mips', 20: 'powerpc', 21: 'ppc64', 22: 's390x', 40: 'arm (32-bit)', 62: 'x86-64',
+  183: 'arm64 (aarch64)', 243: 'riscv64', 258: 'loongarch64',
+};
+/** Machines each Node architecture's kernel runs natively (a 64-bit kernel usually runs its 32-bit sibling). */
+const HOST_MACHINES: Record<string, number[]> = {
+  x64: [62, 3], ia32: [3], arm64: [183, 40], arm: [40], ppc64: [21], s390x: [22], riscv64: [243], loong64: [258],
+  mips: [8], mipsel: [8],
+};
+
+const notExecutable = (message: string, fix: string) => new ShimError(message, ExitCode.notExecutable, fix);
+const notFound = (message: string, fix: string) => new ShimError(message, ExitCode.notFound, fix);
+
+/** Undefined when the kernel should be able to run `executable` with this argv and env; else why not. */
+export function checkExecutable(input: ExecutableCheckInput): ShimError | undefined {
+  if (input.facts.family !== 'posix') return undefined;
+  return checkFormat(input, input.executable, 0) ?? checkSize(input);
+}
+
+function checkFormat(input: ExecutableCheckInput, file: string, depth: number): ShimError | undefined {
+  const { fs } = input;
+  const head = fs.read(file, 0, 4096);
+  if (!head) return notExecutable(`cannot read ${file}`, 'check its permissions');
+  if (head[0] === 0x23 && head[1] === 0x21) return checkShebang(input, file, head.subarray(0, HEAD_BYTES), depth);
+  if (isElf(head)) return checkElf(input, file, head);
+  const foreign = foreignFormat(head, input.facts.platform);
+  if (foreign) {
+    if (binfmtHandles(input, file, head)) return undefined;
+    return notExecutable(`cannot execute ${file}: it is ${foreign}`, 'ship the build of the connector for this operating system and machine');
+  }
+  if (isMachO(head) || binfmtHandles(input, file, head)) return undefined;
+  // The kernel says ENOEXEC here. A shell (and spawn, through execvp) would run it with /bin/sh;
+  // exec cannot, so neither mode does: the same file behaves the same way in both.
+  return notExecutable(`cannot execute ${file}: it has no #! line and is not a binary for this machine`,
+    `if it is a shell script, make "#!/bin/sh" its first line`);
+}
+
+function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Array, depth: number): ShimError | undefined {
+  const path = pathFor('posix');
+  const end = head.indexOf(0x0a);
+  // Like the kernel, only spaces and tabs separate and surround the words: a CR (Windows line
+  // endings) stays part of the interpreter's name or its argument.
+  const line = Buffer.from(head.subarray(2, end === -1 ? head.length : end)).toString('utf8').replace(/^[ \t]+|[ \t]+$/g, '');
+  const split = line.search(/[ \t]/);
+  const interpreter = split === -1 ? line : line.slice(0, split);
+  const argument = split === -1 ? '' : line.slice(split).replace(/^[ \t]+/, '');
+  if (!interpreter) return notExecutable(`cannot execute ${file}: its #! line names no interpreter`, 'put the interpreter\'s absolute path after #!');
+  if (depth >= MAX_INTERPRETER_DEPTH) return notExecutable(`cannot execute ${file}: too many nested #! interpreters`, 'point the #! line at a binary');
+  const resolved = path.resolve(input.cwd, interpreter);
+  const kind = input.fs.kind(resolved);
+  if (kind === 'missing') {
+    return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) does not exist`,
+      line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
+        : `install it, or change the first line of ${path.basename(file)}`);
+  }
+  if (kind === 'directory' || !input.fs.isExecutable(resolved)) {
+    return notExecutable(`cannot execute ${file}: its interpreter ${interpreter} (from the #! line) is ${kind === 'directory' ? 'a directory' : 'not executable'}`,
+      `install it, or change the first line of ${path.basename(file)}`);
+  }
+  const inner = checkFormat(input, resolved, depth + 1);
+  if (inner) return inner;
+  if (path.basename(interpreter) === 'env' && argument) return checkEnvTarget(input, file, line, argument);
+  return undefined;
+}
+
+/**
+ * `#!/usr/bin/env NAME`: env looks NAME up on the PATH the child gets. The kernel passes everything
+ * after the interpreter as one argument, so `#!/usr/bin/env node --flag` asks env for a program
+ * named "node --flag" (unless it says `-S`, which splits it).
+ */
+function checkEnvTarget(input: ExecutableCheckInput, file: string, line: string, argument: string): ShimError | undefined {
+  let words: string[];
+  if (argument.startsWith('-S') || argument.startsWith('--split-string')) {
+    words = argument.replace(/^(-S|--split-string=?)/, '').trim().split(/[ \t]+/).filter(Boolean);
+  } else if (argument.startsWith('-')) {
+    return undefined; // other env options: env's own business
+  } else {
+    words = [argument];
+  }
+  const name = words.find((word) => !word.startsWith('-') && !/^[^=]+=/.test(word));
+  if (name === undefined) return undefined;
+  const path = pathFor('posix');
+  const runnable = (candidate: string) => input.fs.kind(candidate) === 'file' && input.fs.isExecutable(candidate);
+  if (name.includes('/')) {
+    if (runnable(path.resolve(input.cwd, name))) return undefined;
+  } else {
+    // execvp's rules: an unset PATH means its default; an empty entry means the working directory.
+    const searchPath = input.env.PATH ?? '/bin:/usr/bin';
+    if (searchPath.split(':').some((dir) => runnable(path.resolve(input.cwd, dir || '.', name)))) return undefined;
+  }
+  return notFound(`cannot execute ${file}: \`${visible(name)}\` (from its first line, #!${visible(line)}) is not found on the child's PATH`,
+    name.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
+      : name.includes(' ') ? 'env takes the rest of the #! line as one name: use `#!/usr/bin/env -S ...` to pass arguments'
+        : `install ${name} or put its directory on PATH`);
+}
+
+/** A CR shown as \r, so that the one line stays one line and says what is there. */
+const visible = (text: string) => text.replace(/\r/g, '\\r');
+
+const isElf = (head: Uint8Array) => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+
+function isMachO(head: Uint8Array): boolean {
+  const magic = head.length >= 4 ? Buffer.from(head.subarray(0, 4)).readUInt32BE(0) : 0;
+  return [0xfeedface, 0xcefaedfe, 0xfeedfacf, 0xcffaedfe, 0xcafebabe].includes(magic);
+}
+
+/** A binary of another operating system: what the user should be told it is. */
+function foreignFormat(head: Uint8Array, platform: string): string | undefined {
+  if (head.length >= 2 && head[0] === 0x4d && head[1] === 0x5a) return 'a Windows executable (PE)';
+  if (platform !== 'darwin' && isMachO(head)) return 'a macOS executable (Mach-O)';
+  if (platform === 'darwin' && isElf(head)) return 'a Linux executable (ELF)';
+  return undefined;
+}
+
+function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): ShimError | undefined {
+  if (input.facts.platform === 'darwin') return notExecutable(`cannot execute ${file}: it is a Linux executable (ELF)`, 'ship the macOS build of the connector');
+  const bits = head[4] === 2 ? 64 : 32;
+  const headerSize = bits === 64 ? 64 : 52;
+  const truncated = (what: string) => notExecutable(`cannot execute ${file}: it is truncated (${what})`, 'copy or download it again');
+  if (head.length < headerSize) return truncated(`${head.length} bytes, shorter than an ELF header`);
+  const data = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const littleEndian = head[5] !== 2;
+  const u16 = (buffer: Buffer, at: number) => (littleEndian ? buffer.readUInt16LE(at) : buffer.readUInt16BE(at));
+  const u32 = (buffer: Buffer, at: number) => (littleEndian ? buffer.readUInt32LE(at) : buffer.readUInt32BE(at));
+  const word = (buffer: Buffer, at: number) => (bits === 64
+    ? Number(littleEndian ? buffer.readBigUInt64LE(at) : buffer.readBigUInt64BE(at)) : u32(buffer, at));
+
+  const type = u16(data, 16);
+  if (type !== 2 && type !== 3) {
+    return notExecutable(`cannot execute ${file}: it is an ELF ${type === 1 ? 'object file' : type === 4 ? 'core dump' : 'file'}, not a program`, 'point the command at the program itself');
+  }
+  const machine = u16(data, 18);
+  const host = HOST_MACHINES[input.arch];
+  if (host && !host.includes(machine) && !kernelRunsNatively(input, machine) && !binfmtHandles(input, file, head)) {
+    return notExecutable(`cannot execute ${file}: it is built for ${MACHINES[machine] ?? `ELF machine ${machine}`}, and this machine is ${MACHINES[host[0]]}`,
+      `ship the ${MACHINES[host[0]]} build of the connector`);
+  }
+  const size = input.fs.size(file) ?? 0;
+  const phoff = word(data, bits === 64 ? 32 : 28);
+  const phentsize = u16(data, bits === 64 ? 54 : 42);
+  const phnum = u16(data, bits === 64 ? 56 : 44);
+  if (phoff + phentsize * phnum > size) return truncated(`${size} bytes, its program headers end at ${phoff + phentsize * phnum}`);
+  const table = phoff + phentsize * phnum <= data.length
+    ? data.subarray(phoff, phoff + phentsize * phnum)
+    : Buffer.from(input.fs.read(file, phoff, phentsize * phnum) ?? new Uint8Array());
+  if (table.length < phentsize * phnum) return truncated('its program headers cannot be read');
+  for (let index = 0; index < phnum; index++) {
+    const entry = table.subarray(index * phentsize, (index + 1) * phentsize);
+    const kind = u32(entry, 0);
+    const offset = word(entry, bits === 64 ? 8 : 4);
+    const fileSize = word(entry, bits === 64 ? 32 : 16);
+    if ((kind === 1 || kind === 3) && offset + fileSize > size) return truncated(`${size} bytes, a segment ends at ${offset + fileSize}`);
+    if (kind !== 3) continue;
+    // PT_INTERP: the dynamic loader. Missing (a binary for another libc, say), execve says ENOENT.
+    const raw = offset + fileSize <= data.length ? data.subarray(offset, offset + fileSize) : Buffer.from(input.fs.read(file, offset, fileSize) ?? new Uint8Array());
+    const loader = raw.toString('utf8').replace(/\0.*$/s, '');
+    if (loader && input.fs.kind(loader) !== 'file') {
+      return notFound(`cannot execute ${file}: its dynamic loader ${loader} does not exist (built for another C library or distribution?)`,
+        'ship a build of the connector for this system (a static or musl build for Alpine images)');
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether the machine's own CPU runs `machine`, though the shim's runtime is built for another:
+ * the shim itself then runs under an emulator (qemu-user), which reports its guest architecture
+ * everywhere but in /proc/cpuinfo. Read only when the machines differ; unknown means no.
+ */
+function kernelRunsNatively(input: ExecutableCheckInput, machine: number): boolean {
+  if (input.facts.platform !== 'linux') return false;
+  const cpuinfo = input.fs.readText('/proc/cpuinfo') ?? '';
+  const cpu = /^vendor_id\s*:/m.test(cpuinfo) ? 'x64' : /^CPU implementer\s*:/m.test(cpuinfo) ? 'arm64' : undefined;
+  return cpu !== undefined && cpu !== input.arch && HOST_MACHINES[cpu].includes(machine);
+}
+
+/**
+ * Linux binfmt_misc (qemu-user, Wine, Java...) may run formats the kernel alone cannot: an enabled
+ * entry whose magic (under its mask, at its offset) or extension matches lets the file through.
+ */
+function binfmtHandles(input: ExecutableCheckInput, file: string, head: Uint8Array): boolean {
+  if (input.facts.platform !== 'linux') return false;
+  const dir = '/proc/sys/fs/binfmt_misc';
+  if (input.fs.readText(`${dir}/status`)?.trim() !== 'enabled') return false;
+  for (const name of input.fs.list(dir) ?? []) {
+    if (name === 'status' || name === 'register') continue;
+    const entry = input.fs.readText(`${dir}/${name}`);
+    if (!entry || !entry.startsWith('enabled')) continue;
+    const field = (key: string) => new RegExp(`^${key} (.*)$`, 'm').exec(entry)?.[1]?.trim();
+    const extension = field('extension');
+    if (extension !== undefined) {
+      if (file.endsWith(extension)) return true;
+      continue;
+    }
+    const magic = field('magic');
+    if (!magic) continue;
+    const offset = Number(field('offset') ?? 0);
+    const bytes = Buffer.from(magic, 'hex');
+    const mask = field('mask') ? Buffer.from(field('mask')!, 'hex') : undefined;
+    if (offset + bytes.length > head.length) continue;
+    if (bytes.every((byte, index) => ((head[offset + index] & (mask?.[index] ?? 0xff)) === byte))) return true;
+  }
+  return false;
+}
+
+/**
+ * The kernel's limits on what execve copies (Linux): one argument or NAME=value at most 128 KiB,
+ * and all of them, with their pointers, within a quarter of the stack limit (E2BIG otherwise).
+ */
+function checkSize(input: ExecutableCheckInput): ShimError | undefined {
+  if (input.facts.platform !== 'linux') return undefined;
+  const fix = 'make the variable or argument smaller, or pass the data in a file';
+  let total = Buffer.byteLength(input.executable) + 1;
+  for (const [index, arg] of input.argv.entries()) {
+    const bytes = Buffer.byteLength(arg) + 1;
+    if (bytes > MAX_ARG_STRLEN) return notExecutable(`cannot execute ${input.executable}: argument ${index} is ${bytes - 1} bytes, over the kernel's limit of ${MAX_ARG_STRLEN - 1} for one argument (E2BIG)`, fix);
+    total += bytes + 8;
+  }
+  for (const [name, value] of Object.entries(input.env)) {
+    const bytes = Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+    if (bytes > MAX_ARG_STRLEN) return notExecutable(`cannot execute ${input.executable}: the variable ${name} is ${bytes - 2} bytes, over the kernel's limit of ${MAX_ARG_STRLEN - 1} for one variable (E2BIG)`, fix);
+    total += bytes + 8;
+  }
+  if (total <= MIN_ARG_TOTAL) return undefined;
+  // A `#!` interpreter adds its own path and argument; 4 KiB of margin covers them.
+  const limit = argumentSpace(input.fs) - 4096;
+  if (total <= limit) return undefined;
+  return notExecutable(`cannot execute ${input.executable}: its arguments and environment take ${total} bytes, over the kernel's limit of ${limit} here (E2BIG)`,
+    'make the environment or the arguments smaller (or raise the stack limit, ulimit -s, which sets that limit)');
+}
+
+function argumentSpace(fs: ExecutableView): number {
+  const soft = /^Max stack size\s+(\S+)/m.exec(fs.readText('/proc/self/limits') ?? '')?.[1];
+  const stack = soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+  return Math.max(MIN_ARG_TOTAL, Math.min(MAX_ARG_TOTAL, Math.floor(stack / 4)));
+}
+
+/** The real files behind ExecutableView. */
+export const realExecutableView: ExecutableView = {
+  kind(file) {
+    try {
+      return nodeFs.statSync(file).isDirectory() ? 'directory' : 'file';
+    } catch {
+      return 'missing';
+    }
+  },
+  isExecutable(file) {
+    try {
+      nodeFs.accessSync(file, nodeFs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  read(file, offset, length) {
+    let fd: number | undefined;
+    try {
+      fd = nodeFs.openSync(file, 'r');
+      const buffer = Buffer.alloc(length);
+      const count = nodeFs.readSync(fd, buffer, 0, length, offset);
+      return buffer.subarray(0, count);
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) nodeFs.closeSync(fd);
+    }
+  },
+  size(file) {
+    try {
+      return nodeFs.statSync(file).size;
+    } catch {
+      return undefined;
+    }
+  },
+  readText(file) {
+    try {
+      return nodeFs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  list(dir) {
+    try {
+      return nodeFs.readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+  },
+};

@@ -1,0 +1,150 @@
+// A file that passes the existence and X_OK checks but that the kernel cannot run ends in one line
+// naming the file and the cause, with 127 (missing interpreter or loader) or 126 (anything else
+// that cannot be executed), alike in exec and supervise modes: never an abort, a native stack
+// trace or a core file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHIMS, runShim, start, tempDir, waitFor } from './helpers.mjs';
+
+const MODES = SHIMS.flatMap((shim) => (shim.execs
+  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
+  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
+
+function executable(dir, name, content) {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** A copy of /bin/true (an ELF program for this machine) with `patch` applied to its bytes. */
+function patchedTrue(dir, name, patch) {
+  const bytes = readFileSync('/bin/true');
+  return executable(dir, name, patch(Buffer.from(bytes)));
+}
+
+function cases(dir) {
+  // /bin/true's dynamic loader (its PT_INTERP), and the same path with `ld-` turned into `lx-`: missing.
+  const loader = /\/[\w./-]*\/ld-[\w.-]+/.exec(readFileSync('/bin/true').toString('latin1'))[0];
+  const missingLoader = loader.replace(/\/ld-([^/]*)$/, '/lx-$1');
+  return [
+    { name: 'missing #! interpreter', file: executable(dir, 'bad-interp', '#!/nonexistent/interp\necho ran\n'), code: 127,
+      stderr: /bad-interp: its interpreter \/nonexistent\/interp \(from the #! line\) does not exist/ },
+    { name: '#! interpreter not executable', file: executable(dir, 'plain-interp', `#!${join(dir, 'data.txt')}\necho ran\n`), code: 126,
+      stderr: /plain-interp: its interpreter .*data\.txt \(from the #! line\) is not executable/, setup: () => writeFileSync(join(dir, 'data.txt'), 'x') },
+    { name: '#!/usr/bin/env with a name not on the child\'s PATH', file: executable(dir, 'env-missing', '#!/usr/bin/env no-such-runtime-xyz\necho ran\n'), code: 127,
+      stderr: /env-missing: `no-such-runtime-xyz` \(from its first line, #!\/usr\/bin\/env no-such-runtime-xyz\) is not found on the child's PATH/ },
+    { name: '#!/usr/bin/env with arguments but no -S', file: executable(dir, 'env-args', '#!/usr/bin/env sh -e\necho ran\n'), code: 127,
+      stderr: /`sh -e` .* is not found on the child's PATH; env takes the rest of the #! line as one name/ },
+    { name: '#! line with Windows line endings', file: executable(dir, 'crlf', '#!/bin/sh\r\necho ran\r\n'), code: 127,
+      stderr: /crlf: its interpreter \/bin\/sh\\r \(from the #! line\) does not exist; the file has Windows line endings \(CRLF\): convert it to LF/ },
+    { name: '#!/usr/bin/env with Windows line endings', file: executable(dir, 'env-crlf', '#!/usr/bin/env sh\r\necho ran\r\n'), code: 127,
+      stderr: /env-crlf: `sh\\r` .* is not found on the child's PATH; the file has Windows line endings/ },
+    { name: 'no #! line', file: executable(dir, 'no-shebang', 'echo ran\n'), code: 126,
+      stderr: /no-shebang: it has no #! line and is not a binary for this machine; if it is a shell script, make "#!\/bin\/sh" its first line/ },
+    { name: 'empty file', file: executable(dir, 'empty', ''), code: 126, stderr: /empty: it has no #! line/ },
+    { name: 'truncated ELF', file: executable(dir, 'truncated', readFileSync('/bin/true').subarray(0, 600)), code: 126,
+      stderr: /truncated: it is truncated \(600 bytes, (its program headers end|a segment ends) at \d+\)/ },
+    { name: 'ELF for another machine', file: patchedTrue(dir, 'foreign', (b) => { b.writeUInt16LE(b.readUInt16LE(18) === 62 ? 183 : 62, 18); return b; }), code: 126,
+      stderr: /foreign: it is built for (arm64 \(aarch64\)|x86-64), and this machine is/ },
+    { name: 'ELF whose dynamic loader is missing', code: 127, stderr: new RegExp(`no-loader: its dynamic loader ${missingLoader.replace(/[.]/g, '\\.')} does not exist`),
+      file: patchedTrue(dir, 'no-loader', (b) => { b.write(missingLoader, b.indexOf(loader)); return b; }) },
+    { name: 'Windows executable', file: executable(dir, 'win.exe', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)])), code: 126, stderr: /win\.exe: it is a Windows executable \(PE\)/ },
+    { name: 'Mach-O executable', file: executable(dir, 'mac', Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.alloc(200)])), code: 126, stderr: /mac: it is a macOS executable \(Mach-O\)/ },
+  ];
+}
+
+function assertOneCleanLine(stderr, context) {
+  assert.equal(stderr.trim().split('\n').length, 1, `${context}: one line: ${stderr}`);
+  assert.doesNotMatch(stderr, /Native stack trace|JavaScript stack trace|\n\s+at /, `${context}: no stack trace`);
+}
+
+for (const mode of MODES) {
+  test(`${mode.label}: a file the kernel cannot run ends in one line and 126/127, never an abort or a core file`, async () => {
+    const dir = tempDir();
+    for (const expected of cases(dir)) {
+      expected.setup?.();
+      const { code, signal, stdout, stderr } = await runShim(mode.shim, [...mode.flags, 'start', '--', expected.file], { cwd: dir });
+      assert.equal(signal, null, `${expected.name}: ${stderr}`);
+      assert.equal(code, expected.code, `${expected.name}: ${stderr}`);
+      assert.match(stderr, expected.stderr, expected.name);
+      assertOneCleanLine(stderr, expected.name);
+      assert.doesNotMatch(stdout, /ran/, `${expected.name}: nothing ran`);
+    }
+    assert.deepEqual(readdirSync(dir).filter((name) => /^core/.test(name)), [], 'no core file');
+  });
+
+  test(`${mode.label}: #!/usr/bin/env NAME finds NAME on the child's PATH (the manifest's env included), and -S splits`, async () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    executable(bin, 'my-runtime', '#!/bin/sh\necho "runtime ran $*"\n');
+    const script = executable(dir, 'script', '#!/usr/bin/env my-runtime\n');
+    const split = executable(dir, 'split', '#!/usr/bin/env -S my-runtime --flag\n');
+    const manifest = join(dir, 'ndc-shim.json');
+    writeFileSync(manifest, JSON.stringify({ commands: { start: [script], cli: [split] }, env: { PATH: `${bin}:/usr/bin:/bin` } }));
+    const env = { ...process.env, PATH: '/usr/bin:/bin' };
+    const started = await runShim(mode.shim, ['--manifest', manifest, ...mode.flags, 'start'], { cwd: dir, env });
+    // The manifest's env only fills what is unset, so PATH stays the inherited one: my-runtime is not there.
+    assert.equal(started.code, 127, started.stderr);
+    assert.match(started.stderr, /`my-runtime` .* is not found on the child's PATH/);
+    const withPath = { ...env, PATH: `${bin}:/usr/bin:/bin` };
+    const ran = await runShim(mode.shim, ['--manifest', manifest, ...mode.flags, 'cli', 'x'], { cwd: dir, env: withPath });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /runtime ran --flag .*split x/);
+  });
+
+  test(`${mode.label}: arguments and environment over the kernel's limits (E2BIG) end in one line and 126`, async () => {
+    const dir = tempDir();
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ commands: { start: ['true'] }, env: { ONE_BIG_VALUE: 'x'.repeat(140 * 1024) } }));
+    const one = await runShim(mode.shim, ['--manifest', big, ...mode.flags, 'start'], { cwd: dir });
+    assert.equal(one.code, 126, one.stderr);
+    assert.match(one.stderr, /the variable ONE_BIG_VALUE is \d+ bytes, over the kernel's limit of 131071 for one variable \(E2BIG\)/);
+    assertOneCleanLine(one.stderr, 'one big variable');
+    // Many variables, each under the per-variable limit, together over a quarter of the stack limit.
+    const envFile = join(dir, 'many.env');
+    writeFileSync(envFile, Array.from({ length: 80 }, (_, i) => `MANY_${i}=${'y'.repeat(100 * 1024)}`).join('\n'));
+    const many = join(dir, 'many.json');
+    writeFileSync(many, JSON.stringify({ commands: { start: ['true'] }, envFiles: ['many.env'] }));
+    const total = await runShim(mode.shim, ['--manifest', many, ...mode.flags, 'start'], { cwd: dir });
+    assert.equal(total.code, 126, total.stderr);
+    assert.match(total.stderr, /its arguments and environment take \d+ bytes, over the kernel's limit of \d+ here \(E2BIG\)/);
+    assertOneCleanLine(total.stderr, 'many variables');
+    assert.deepEqual(readdirSync(dir).filter((name) => /^core/.test(name)), [], 'no core file');
+  });
+}
+
+for (const mode of MODES.filter((m) => m.flags.length || !m.shim.execs)) {
+  test(`${mode.label}: a program held open for writing (ETXTBSY) ends in one line and 126`, async () => {
+    const dir = tempDir();
+    const busy = join(dir, 'busy');
+    copyFileSync('/bin/true', busy);
+    chmodSync(busy, 0o755);
+    const holder = start(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(busy)}, 'r+'); console.log('holding'); setInterval(() => {}, 1000)`]);
+    try {
+      await waitFor(() => holder.output.stdout.includes('holding'), 10000, 'the holder to open the file');
+      const { code, stderr } = await runShim(mode.shim, [...mode.flags, 'start', '--', busy], { cwd: dir });
+      assert.equal(code, 126, stderr);
+      assert.match(stderr, /cannot execute .*busy: ETXTBSY \(the file is open for writing\); another process has it open for writing/);
+      assertOneCleanLine(stderr, 'ETXTBSY');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+}
+
+for (const shim of SHIMS) {
+  test(`${shim.name}: doctor reports a command the kernel cannot run, with the same line`, async () => {
+    const dir = tempDir();
+    const script = executable(dir, 'bad-interp', '#!/nonexistent/interp\n');
+    const manifest = join(dir, 'ndc-shim.json');
+    writeFileSync(manifest, JSON.stringify({ commands: { start: [script], cli: ['sh'] } }));
+    const { code, stdout } = await runShim(shim, ['--manifest', manifest, '--connector-dir', dir, 'doctor'], { cwd: dir, env: { ...process.env, HASURA_CONNECTOR_PORT: '1' } });
+    assert.equal(code, 1);
+    assert.match(stdout, /problem  command start: cannot execute .*bad-interp: its interpreter \/nonexistent\/interp \(from the #! line\) does not exist; fix: install it/);
+    assert.match(stdout, /ok       command cli: \/.*\/sh\n/);
+  });
+}
