@@ -8,7 +8,7 @@
 // differs from a release build; --strict refuses to start instead, naming the command that installs it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
@@ -30,6 +30,9 @@ export const executableName = (target) => `ndc-shim-${target}${target.startsWith
  * process picks a random seed. The shim hashes no untrusted input, so hash flooding is no concern.
  */
 export const V8_FLAGS = ['--hash-seed=1'];
+
+/** The main script's name in the SEA blob. */
+const SEA_MAIN = 'ndc-shim-main.cjs';
 
 /** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
 const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'dist-config/node.json'].map((file) => join(root, file));
@@ -180,9 +183,14 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
       const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
       const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}) };
       // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
-      const job = { entry: sea.main, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: false, assets, execArgv: V8_FLAGS };
+      // The SEA blob records the main script's path as the config gives it. pkg would give it
+      // absolute (the checkout's path); instead it is relative to pkg's temp dir, made in a TMPDIR of our own.
+      const tmp = join(pkgHome, 'tmp');
+      mkdirSync(tmp);
+      copyFileSync(sea.main, join(tmp, SEA_MAIN));
+      const job = { entry: sea.main, seaMain: `../${SEA_MAIN}`, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: false, assets, execArgv: V8_FLAGS };
       const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
-        cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome }, encoding: 'utf8', timeout: 300_000,
+        cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, encoding: 'utf8', timeout: 300_000,
       });
       if (result.status !== 0) {
         skipped.push({ target, reason: (result.stderr || result.error?.message || 'pkg failed').trim().split('\n').pop() });
