@@ -81,7 +81,8 @@ function prepareBase(target) {
 /** Targets whose executables carry the launch script's code cache: those whose Node a Linux build machine can run. */
 const hasCodeCache = (target) => target.startsWith('linux-');
 
-const QEMU = { 'linux-x64': ['x86_64', '/lib64/ld-linux-x86-64.so.2', 'amd64'], 'linux-arm64': ['aarch64', '/lib/ld-linux-aarch64.so.1', 'arm64'] };
+/** For each Linux target: qemu-user's name for its CPU, Debian's architecture name and multiarch directory. */
+const QEMU = { 'linux-x64': ['x86_64', 'amd64', 'x86_64-linux-gnu'], 'linux-arm64': ['aarch64', 'arm64', 'aarch64-linux-gnu'] };
 
 /**
  * How to run `target`'s Node binary here, for its code cache: { runner } (natively, or under
@@ -89,10 +90,13 @@ const QEMU = { 'linux-x64': ['x86_64', '/lib64/ld-linux-x86-64.so.2', 'amd64'], 
  */
 function nodeRunnerFor(target) {
   if (target === hostTarget()) return { runner: [baseNodeBinary(target)] };
-  const [qemuArch, loader, debArch] = QEMU[target];
+  const [qemuArch, debArch, multiarch] = QEMU[target];
   if (!hostTarget().startsWith('linux-')) return { missing: `a Linux machine to run ${target}'s Node`, install: `build on Linux (${target}'s code cache is made by its own Node)` };
   const qemu = `qemu-${qemuArch}-static`;
-  if (onPath(qemu) && existsSync(loader)) return { runner: [qemu, '-L', '/', baseNodeBinary(target)] };
+  // Node needs the target's C library and libstdc++ (qemu-user runs it with the host's root as its own).
+  if (onPath(qemu) && ['libc.so.6', 'libstdc++.so.6'].every((lib) => existsSync(join('/usr/lib', multiarch, lib)) || existsSync(join('/lib', multiarch, lib)))) {
+    return { runner: [qemu, '-L', '/', baseNodeBinary(target)] };
+  }
   return {
     missing: `${qemu} and the ${debArch} C and C++ libraries`,
     install: `dpkg --add-architecture ${debArch} && apt-get update && apt-get install -y qemu-user-static libc6:${debArch} libstdc++6:${debArch}`,
@@ -211,6 +215,8 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
   writeFileSync(join(root, 'dist', 'SHA256SUMS'), sums.length ? `${sums.join('\n')}\n` : '');
   for (const warning of warnings) log(`warning: ${warning}`);
   log(summaryTable(targets, built, skipped, isFresh));
+  const cacheless = built.filter((entry) => hasCodeCache(entry.target) && !entry.codeCache).map(({ target }) => target);
+  if (strict && cacheless.length) throw new Error(`--strict: no code cache could be made for ${cacheless.join(', ')} (see the warning above)`);
   if (strict && skipped.length) throw new Error(`--strict: ${skipped.length} target(s) skipped: ${skipped.map(({ target }) => target).join(', ')}`);
   return { built, skipped, warnings };
 }

@@ -4,7 +4,7 @@
 // all five targets is checked on the way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, run, tempDir } from './helpers.mjs';
 
@@ -47,4 +47,27 @@ test('two clean builds of linux-x64, at different paths and with different tools
   // The build made with no tools at all still runs with its code cache.
   const { stderr } = await run(join(second, 'dist', 'ndc-shim-linux-x64'), ['--log-level', 'debug', '--version']);
   assert.match(stderr, /launch script code cache: accepted/);
+});
+
+test('--strict refuses to start, naming the command that installs what is missing, when linux-arm64 could not get its code cache', async () => {
+  const dir = checkout();
+  const bin = tempDir();
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const result = await run(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--strict', '--targets', 'linux-x64,linux-arm64'], { cwd: dir, env: { ...process.env, PATH: bin } });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.equal(result.stderr, 'build failed: --strict: this machine cannot build linux-arm64 as released (missing: qemu-aarch64-static and the arm64 C and C++ libraries); install: dpkg --add-architecture arm64 && apt-get update && apt-get install -y qemu-user-static libc6:arm64 libstdc++6:arm64\n');
+  assert.ok(!existsSync(join(dir, 'dist')), 'nothing was built');
+});
+
+test('--strict: a skipped target shows in the table with its reason and fails the build', { timeout: 240000 }, async () => {
+  const dir = checkout();
+  const configFile = join(dir, 'dist-config', 'node.json');
+  const config = JSON.parse(readFileSync(configFile, 'utf8'));
+  delete config.targets['macos-x64'].npmPackage;
+  writeFileSync(configFile, JSON.stringify(config));
+  const result = await run(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--strict', '--targets', 'linux-x64,macos-x64'], { cwd: dir, timeoutMs: 200000 });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /^ndc-shim-linux-x64 +[\d.]+ MiB/m);
+  assert.match(result.stdout, /^ndc-shim-macos-x64 +skipped: no npm package publishes Node 22\.\d+\.\d+ for macos-x64$/m);
+  assert.equal(result.stderr, 'build failed: --strict: 1 target(s) skipped: macos-x64\n');
 });
