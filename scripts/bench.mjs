@@ -7,10 +7,10 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ALL_TARGETS, codeCacheFile, ensureFreshExecutables, executableName } from './build.mjs';
+import { ALL_TARGETS, bakeSea, codeCacheFile, ensureFreshExecutables, executableName } from './build.mjs';
 import { EXTRAS_NAME, LAUNCH_NAME, SEA_DIR } from './bundle.mjs';
 import { DDN_PLATFORM } from './package.mjs';
-import { buildNode, distConfig, hostTarget, root, cacheDir } from './node-binaries.mjs';
+import { distConfig, hostTarget, root, cacheDir } from './node-binaries.mjs';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
@@ -45,11 +45,10 @@ function bareSea(name, code) {
   const entry = join(work, `${name}.cjs`);
   writeFileSync(entry, code);
   const output = join(work, name);
-  const [platform, arch] = hostTarget().split('-');
-  const job = { entry, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: true };
-  const result = spawnSync(buildNode(), [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)],
-    { env: { ...process.env, HOME: join(cacheDir, 'pkg-home', hostTarget()) }, encoding: 'utf8', timeout: 300000 });
-  return result.status === 0 ? output : undefined;
+  // Baked as the executables are (same stripped base, same V8 flags).
+  const failed = bakeSea({ target: hostTarget(), main: entry, output, useCodeCache: true });
+  if (failed) console.error(`bench: no ${name} SEA (${failed})`);
+  return failed ? undefined : output;
 }
 
 function stats(samples) {

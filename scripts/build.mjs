@@ -156,6 +156,34 @@ function summaryTable(targets, built, skipped, isFresh) {
 const currentStamp = (bundleHash) => (target) => existsSync(join(root, 'dist', executableName(target)))
   && existsSync(join(STAMPS, target)) && readFileSync(join(STAMPS, target), 'utf8') === bundleHash;
 
+/**
+ * Bakes `main` (with `assets`) into `target`'s base binary at `output` with pkg, which finds nothing
+ * in its home but that binary (a fresh home per call, removed after); Linux output is compacted.
+ * Returns undefined, or why pkg failed. Also used by the benchmarks for the bare-runtime SEA.
+ */
+export function bakeSea({ target, main, assets = {}, output, useCodeCache = false }) {
+  const [platform, arch] = target.split('-');
+  mkdirSync(cacheDir, { recursive: true });
+  const pkgHome = mkdtempSync(join(cacheDir, `pkg-home-${target}-`));
+  try {
+    seedPkgCache(pkgHome, target, prepareBase(target));
+    // The SEA blob records the main script's path as the config gives it. pkg would give it
+    // absolute (the checkout's path); instead it is relative to pkg's temp dir, made in a TMPDIR of our own.
+    const tmp = join(pkgHome, 'tmp');
+    mkdirSync(tmp);
+    copyFileSync(main, join(tmp, SEA_MAIN));
+    const job = { entry: main, seaMain: `../${SEA_MAIN}`, nodeVersion: distConfig.version, platform, arch, output, useCodeCache, assets, execArgv: V8_FLAGS };
+    const result = spawnSync(buildNode(), [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
+      cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, encoding: 'utf8', timeout: 300_000,
+    });
+    if (result.status !== 0) return (result.stderr || result.error?.message || 'pkg failed').trim().split('\n').pop();
+    if (platform === 'linux') writeFileSync(output, compactElf(readFileSync(output)).bytes);
+    return undefined;
+  } finally {
+    rmSync(pkgHome, { recursive: true, force: true });
+  }
+}
+
 export async function buildExecutables({ targets = ALL_TARGETS, strict = false, log = console.log } = {}) {
   const unknown = targets.filter((target) => !distConfig.targets[target]);
   if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
@@ -165,50 +193,29 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
   }
   const { sea } = await bundle();
   const bundleHash = hashEmbedded(sea);
-  const runner = buildNode();
   const built = [];
   const skipped = [];
   const warnings = [];
   for (const target of targets) {
     const output = join(root, 'dist', executableName(target));
-    const [platform, arch] = target.split('-');
-    let base;
     try {
-      base = prepareBase(target);
+      baseNodeBinary(target);
     } catch (error) {
       skipped.push({ target, reason: String(error.message ?? error).split('\n')[0] });
       continue;
     }
-    // A fresh pkg home per target and build: pkg finds nothing there but the seeded base binary.
-    mkdirSync(cacheDir, { recursive: true });
-    const pkgHome = mkdtempSync(join(cacheDir, `pkg-home-${target}-`));
-    try {
-      seedPkgCache(pkgHome, target, base);
-      base = undefined;
-      const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
-      const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}) };
-      // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
-      // The SEA blob records the main script's path as the config gives it. pkg would give it
-      // absolute (the checkout's path); instead it is relative to pkg's temp dir, made in a TMPDIR of our own.
-      const tmp = join(pkgHome, 'tmp');
-      mkdirSync(tmp);
-      copyFileSync(sea.main, join(tmp, SEA_MAIN));
-      const job = { entry: sea.main, seaMain: `../${SEA_MAIN}`, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: false, assets, execArgv: V8_FLAGS };
-      const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {
-        cwd: root, env: { ...process.env, HOME: pkgHome, USERPROFILE: pkgHome, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, encoding: 'utf8', timeout: 300_000,
-      });
-      if (result.status !== 0) {
-        skipped.push({ target, reason: (result.stderr || result.error?.message || 'pkg failed').trim().split('\n').pop() });
-        continue;
-      }
-      if (platform === 'linux') writeFileSync(output, compactElf(readFileSync(output)).bytes);
-      built.push({ target, file: output, size: statSync(output).size, codeCache: Boolean(codeCache) });
-      mkdirSync(STAMPS, { recursive: true });
-      writeFileSync(join(STAMPS, target), bundleHash);
-      log(`built ${executableName(target)}`);
-    } finally {
-      rmSync(pkgHome, { recursive: true, force: true });
+    const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
+    // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
+    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}) };
+    const failed = bakeSea({ target, main: sea.main, assets, output });
+    if (failed) {
+      skipped.push({ target, reason: failed });
+      continue;
     }
+    built.push({ target, file: output, size: statSync(output).size, codeCache: Boolean(codeCache) });
+    mkdirSync(STAMPS, { recursive: true });
+    writeFileSync(join(STAMPS, target), bundleHash);
+    log(`built ${executableName(target)}`);
   }
   // SHA256SUMS covers every executable that embeds this bundle, built now or before.
   const isFresh = currentStamp(bundleHash);

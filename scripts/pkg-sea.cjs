@@ -14,7 +14,7 @@ const sea = require('@yao-pkg/pkg/lib-es5/sea.js');
     // --inspect port), not for the shim, which passes it on untouched. execArgv: the V8 flags the
     // launch script's code cache was made under (scripts/build.mjs V8_FLAGS).
     // main: overrides pkg's absolute path of the entry, which the blob would record (see scripts/build.mjs).
-    seaConfig: { main: job.seaMain, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgv: job.execArgv ?? [], execArgvExtension: 'none', assets: job.assets ?? {} },
+    seaConfig: { ...(job.seaMain ? { main: job.seaMain } : {}), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgv: job.execArgv ?? [], execArgvExtension: 'none', assets: job.assets ?? {} },
   });
 })().catch((error) => {
   console.error(String(error && error.message ? error.message : error).split('\n')[0]);
