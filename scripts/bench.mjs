@@ -220,7 +220,7 @@ function sizeNotes() {
   const rest = executable - strippedNode - embedded.reduce((sum, [, size]) => sum + size, 0);
   const margin = strippedNode + bundleSize - executable;
   return [
-    `linux-x64 is the stripped Node binary (${mib(strippedNode)} MiB) plus ${embedded.map(([what, size]) => `${what} (${kib(size)})`).join(', ')},`,
+    `linux-x64 is the stripped Node binary (${mib(strippedNode)} MiB: no symbol table or DWARF, no linker padding; scripts/elf-strip.mjs and scripts/elf-compact.mjs) plus ${embedded.map(([what, size]) => `${what} (${kib(size)})`).join(', ')},`,
     `plus ${kib(rest)} of SEA blob header, page alignment and ELF tables. The build removes the zero padding LIEF leaves around the injected segment (scripts/elf-compact.mjs, about 270 KiB).`,
     `Target: no larger than the stripped Node binary plus the two bundles (${kib(bundleSize)}): ${margin >= 0 ? `met, ${kib(margin)} under` : `**missed**, ${kib(-margin)} over`}.`,
   ];
