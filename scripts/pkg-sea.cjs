@@ -11,10 +11,9 @@ const sea = require('@yao-pkg/pkg/lib-es5/sea.js');
     // depend on what the build machine has installed (scripts/build.mjs signs macOS executables).
     signature: false,
     // execArgvExtension none: NODE_OPTIONS is meant for a Node connector (a --require of its tracing, an
-    // --inspect port), not for the shim, which passes it on untouched. execArgv: the V8 flags the
-    // launch script's code cache was made under (scripts/build.mjs V8_FLAGS).
+    // --inspect port), not for the shim, which passes it on untouched.
     // main: overrides pkg's absolute path of the entry, which the blob would record (see scripts/build.mjs).
-    seaConfig: { ...(job.seaMain ? { main: job.seaMain } : {}), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgv: job.execArgv ?? [], execArgvExtension: 'none', assets: job.assets ?? {} },
+    seaConfig: { ...(job.seaMain ? { main: job.seaMain } : {}), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgvExtension: 'none', assets: job.assets ?? {} },
   });
 })().catch((error) => {
   console.error(String(error && error.message ? error.message : error).split('\n')[0]);
