@@ -8,7 +8,7 @@
 // differs from a release build; --strict refuses to start instead, naming the command that installs it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
@@ -77,8 +77,9 @@ function prepareBase(target) {
   const bytes = readFileSync(binary);
   if (!target.startsWith('linux-')) return bytes;
   const stripped = compactElf(stripElf(bytes).bytes).bytes;
-  writeFileSync(`${binary}.stripped`, stripped);
-  chmodSync(`${binary}.stripped`, 0o755);
+  // Written aside and renamed: the benchmarks may be running the previous one.
+  writeFileSync(`${binary}.stripped.${process.pid}`, stripped, { mode: 0o755 });
+  renameSync(`${binary}.stripped.${process.pid}`, `${binary}.stripped`);
   return stripped;
 }
 
