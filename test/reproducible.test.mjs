@@ -71,3 +71,21 @@ test('--strict: a skipped target shows in the table with its reason and fails th
   assert.match(result.stdout, /^ndc-shim-macos-x64 +skipped: no npm package publishes Node 22\.\d+\.\d+ for macos-x64$/m);
   assert.equal(result.stderr, 'build failed: --strict: 1 target(s) skipped: macos-x64\n');
 });
+
+test('nothing comes from the network but the npm registry: with every other way out cut, macos-arm64 builds from the seeded base', { timeout: 240000 }, async () => {
+  const dir = checkout();
+  // Preloaded into every Node the build starts (pkg, the blob generator): any connection attempt fails the build.
+  const guard = join(tempDir(), 'no-network.cjs');
+  writeFileSync(guard, `const refuse = (what) => () => { throw new Error('network access attempted: ' + what); };
+globalThis.fetch = refuse('fetch');
+for (const name of ['http', 'https', 'net', 'tls']) {
+  const mod = require(name);
+  for (const fn of ['request', 'get', 'connect', 'createConnection']) if (typeof mod[fn] === 'function') mod[fn] = refuse(name + '.' + fn);
+}
+`);
+  const result = await run(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--strict', '--targets', 'macos-arm64'], { cwd: dir, timeoutMs: 200000, env: { ...process.env, NODE_OPTIONS: `--require ${guard}` } });
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^ndc-shim-macos-arm64 +[\d.]+ MiB +22\.\d+\.\d+ +n\/a/m);
+  const header = readFileSync(join(dir, 'dist', 'ndc-shim-macos-arm64')).subarray(0, 8);
+  assert.deepEqual([header.readUInt32LE(0), header.readUInt32LE(4)], [0xfeedfacf, 0x0100000c], 'a 64-bit Mach-O for arm64');
+});
