@@ -1,6 +1,7 @@
 // Removes the zero padding that LIEF (inside postject, which pkg uses to inject the SEA blob) leaves
 // in a Linux executable: before the segment it appends (about 240 KiB on linux-x64) and at that
-// segment's end, past the blob. Only whole zero-filled ranges are removed and every file offset
+// segment's end, past the blob; and the linker's before a segment whose first section is aligned
+// beyond what the segment needs (about 1.1 MiB before Node's lpstub on linux-x64). Only whole zero-filled ranges are removed and every file offset
 // behind them is moved down by a multiple of the alignments they need, so the program the kernel
 // and the dynamic loader see is unchanged: Node finds the blob through its PT_NOTE segment, whose
 // address stays put. Anything not laid out as expected is left as it is.
@@ -54,19 +55,27 @@ export function compactElf(input) {
   if (!loads.length) return { bytes, saved: 0 };
   const last = loads.reduce((a, b) => (b.offset > a.offset ? b : a));
 
-  // 1. The gap before the appended segment: move the segment to the first offset after everything
-  // else that keeps it congruent to its address (what the kernel needs to map it).
-  const before = [
-    64, layout.header.phoff < last.offset ? layout.header.phoff + layout.header.phnum * layout.header.phentsize : 0,
-    layout.header.shoff < last.offset ? layout.header.shoff + layout.header.shnum * layout.header.shentsize : 0,
-    ...layout.segments.filter((s) => s.offset < last.offset).map((s) => s.offset + s.filesz),
-    ...layout.sections.filter((s) => s.type !== SHT_NOBITS && s.offset < last.offset).map((s) => s.offset + s.size),
-  ];
-  const contentEnd = Math.max(...before);
-  const moveTo = alignUp(contentEnd, last.align, last.vaddr % last.align);
-  if (moveTo < last.offset && isZero(bytes, contentEnd, last.offset)) {
-    bytes = cut(bytes, layout, moveTo, last.offset);
-    layout = readLayout(bytes);
+  // 1. The zero gap before each loaded segment (LIEF's, before the segment it appends; the linker's,
+  // where a section's address alignment exceeds its segment's): the segment and everything behind it
+  // move down by a multiple of every alignment they have, so each stays congruent to its address.
+  const order = loads.filter((s) => s.offset > 0).sort((a, b) => a.offset - b.offset).map((s) => s.at);
+  for (const at of order) {
+    const segment = layout.segments.find((s) => s.at === at);
+    const before = [
+      64, layout.header.phoff < segment.offset ? layout.header.phoff + layout.header.phnum * layout.header.phentsize : 0,
+      layout.header.shoff < segment.offset ? layout.header.shoff + layout.header.shnum * layout.header.shentsize : 0,
+      ...layout.segments.filter((s) => s.offset < segment.offset).map((s) => s.offset + s.filesz),
+      ...layout.sections.filter((s) => s.type !== SHT_NOBITS && s.offset < segment.offset).map((s) => s.offset + s.size),
+    ];
+    const contentEnd = Math.max(...before);
+    // A section inside a segment moves with it; only sections outside any segment need their own alignment.
+    const loose = layout.sections.filter((s) => s.type !== SHT_NOBITS && s.offset >= segment.offset && !layout.segments.some((g) => g.type === PT_LOAD && within(g, s.offset)));
+    const step = Math.max(8, ...layout.segments.filter((s) => s.offset >= segment.offset && s.filesz > 0).map((s) => s.align), ...loose.map((s) => s.align));
+    const delta = Math.floor((segment.offset - contentEnd) / step) * step;
+    if (delta > 0 && isZero(bytes, contentEnd, segment.offset)) {
+      bytes = cut(bytes, layout, segment.offset - delta, segment.offset);
+      layout = readLayout(bytes);
+    }
   }
 
   // 2. The zeros at the end of the appended segment, past the notes and sections it holds.

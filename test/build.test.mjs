@@ -96,12 +96,33 @@ test('linux-arm64 (under qemu-user): version, arguments verbatim, exit codes, 12
   assert.equal((await arm(['start', '--', 'no-such-command-xyz'])).code, 127);
 });
 
-const macSkip = !existsSync(dist('ndc-shim-macos-x64')) ? 'dist/ndc-shim-macos-x64 is not built (npm run build)' : false;
-test('macos-x64: a 64-bit Mach-O executable carrying the same bundle (it cannot run here)', { skip: macSkip }, () => {
-  const fd = openSync(dist('ndc-shim-macos-x64'), 'r');
-  const magic = Buffer.alloc(4);
-  readSync(fd, magic, 0, 4, 0);
-  closeSync(fd);
-  assert.equal(magic.readUInt32LE(0), 0xfeedfacf);
-  assert.ok(readFileSync(dist('ndc-shim-macos-x64')).includes(Buffer.from('internal-lifeline')), 'the shim\'s bundle is inside');
-});
+for (const [target, cpuType] of [['macos-x64', 0x01000007], ['macos-arm64', 0x0100000c]]) {
+  const macSkip = !existsSync(dist(`ndc-shim-${target}`)) ? `dist/ndc-shim-${target} is not built (npm run build)` : false;
+  test(`${target}: a 64-bit Mach-O executable for its CPU carrying the same bundle (it cannot run here)`, { skip: macSkip }, () => {
+    const fd = openSync(dist(`ndc-shim-${target}`), 'r');
+    const header = Buffer.alloc(8);
+    readSync(fd, header, 0, 8, 0);
+    closeSync(fd);
+    assert.equal(header.readUInt32LE(0), 0xfeedfacf);
+    assert.equal(header.readUInt32LE(4), cpuType);
+    assert.ok(readFileSync(dist(`ndc-shim-${target}`)).includes(Buffer.from('internal-lifeline')), 'the shim\'s bundle is inside');
+  });
+}
+
+/** Names of an ELF64 file's sections. */
+function sectionNames(bytes) {
+  const [shoff, shnum, shstrndx] = [Number(bytes.readBigUInt64LE(0x28)), bytes.readUInt16LE(0x3c), bytes.readUInt16LE(0x3e)];
+  const names = Number(bytes.readBigUInt64LE(shoff + shstrndx * 64 + 24));
+  return Array.from({ length: shnum }, (_, i) => {
+    const from = names + bytes.readUInt32LE(shoff + i * 64);
+    return bytes.toString('latin1', from, bytes.indexOf(0, from));
+  });
+}
+
+for (const target of ['linux-x64', 'linux-arm64']) {
+  test(`${target}: stripped by the build (no symbol table, no DWARF), sections intact`, { skip: !existsSync(dist(`ndc-shim-${target}`)) && 'not built' }, () => {
+    const names = sectionNames(readFileSync(dist(`ndc-shim-${target}`)));
+    for (const name of ['.text', '.rodata', '.dynsym', '.dynstr', '.shstrtab']) assert.ok(names.includes(name), name);
+    assert.deepEqual(names.filter((name) => name === '.symtab' || name === '.strtab' || name.startsWith('.debug')), []);
+  });
+}

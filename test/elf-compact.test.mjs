@@ -100,3 +100,34 @@ test('anything that is not a 64-bit little-endian ELF file is returned unchanged
     assert.deepEqual(bytes, input);
   }
 });
+
+test('a zero gap before a segment in the middle goes too, and every later segment moves with it', () => {
+  // LOAD 0 at 0 (0x200 bytes), LOAD 1 at 0x3000 (0x100 bytes of 0xaa), LOAD 2 at 0x5000 (0x20 bytes of 0xbb); sections follow.
+  const bytes = Buffer.alloc(0x5020 + 64);
+  bytes.writeUInt32BE(0x7f454c46, 0);
+  bytes[4] = 2;
+  bytes[5] = 1;
+  bytes.writeBigUInt64LE(64n, 0x20);
+  bytes.writeBigUInt64LE(0x5020n, 0x28);
+  bytes.writeUInt16LE(56, 0x36);
+  bytes.writeUInt16LE(3, 0x38);
+  bytes.writeUInt16LE(64, 0x3a);
+  bytes.writeUInt16LE(1, 0x3c);
+  [[0, 0x400000, 0x200], [0x3000, 0x503000, 0x100], [0x5000, 0x10005000, 0x20]].forEach(([offset, address, size], i) => {
+    const at = 64 + i * 56;
+    bytes.writeUInt32LE(PT_LOAD, at);
+    bytes.writeBigUInt64LE(BigInt(offset), at + 8);
+    bytes.writeBigUInt64LE(BigInt(address), at + 16);
+    bytes.writeBigUInt64LE(BigInt(size), at + 32);
+    bytes.writeBigUInt64LE(BigInt(size), at + 40);
+    bytes.writeBigUInt64LE(0x1000n, at + 48);
+  });
+  bytes.fill(0xaa, 0x3000, 0x3100);
+  bytes.fill(0xbb, 0x5000, 0x5020);
+  const { bytes: out, saved } = compactElf(bytes);
+  assert.equal(phdrField(out, 1, 'offset'), 0x1000);
+  assert.equal(phdrField(out, 2, 'offset'), 0x2000);
+  assert.equal(shoff(out), 0x2020);
+  assert.equal(saved, 0x3000);
+  assert.ok(out.subarray(0x1000, 0x1100).every((byte) => byte === 0xaa) && out.subarray(0x2000, 0x2020).every((byte) => byte === 0xbb));
+});
