@@ -10,6 +10,7 @@ import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readl
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ROOT, SEA, exited, freePort, isAlive, processesMatching, run, seaShim, start, tempDir, waitFor } from './helpers.mjs';
+import { DDN_PLATFORM } from '../scripts/package.mjs';
 
 const TS_EXAMPLE = join(ROOT, 'examples', 'typescript-connector');
 const PY_EXAMPLE = join(ROOT, 'examples', 'python-connector');
@@ -203,13 +204,13 @@ test('package: an interpreted connector gets a tarball per platform with the sam
   assert.equal(packaged.code, 0, packaged.stderr);
   const listings = {};
   for (const target of targets.split(',')) {
-    const tarball = join(out, `ndc-example-python-0.1.0-${target}.tar.gz`);
+    const tarball = join(out, `ndc-example-python-0.1.0-${DDN_PLATFORM[target]}.tar.gz`);
     listings[target] = (await run('tar', ['tzf', tarball])).stdout.split('\n').filter((name) => !/ndc-shim(\.exe)?$|SHA256SUMS$/.test(name)).sort();
   }
   for (const listing of Object.values(listings)) assert.deepEqual(listing, listings['linux-x64'], 'the same connector files for every platform');
 
   const unpacked = tempDir();
-  assert.equal((await run('tar', ['xzf', join(out, 'ndc-example-python-0.1.0-linux-x64.tar.gz'), '-C', unpacked])).code, 0);
+  assert.equal((await run('tar', ['xzf', join(out, `ndc-example-python-0.1.0-${DDN_PLATFORM['linux-x64']}.tar.gz`), '-C', unpacked])).code, 0);
   assert.equal(readlinkSync(join(unpacked, 'node_modules', '.bin', 'tool')), '../tool/cli.js', 'the symlink stays relative');
   assert.ok(lstatSync(join(unpacked, 'connector.py')).mode & 0o100, 'connector.py keeps its executable bit');
   const verify = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: unpacked });
