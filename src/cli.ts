@@ -64,17 +64,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   let wantsHelp = false;
   let wantsVersion = false;
 
-  // A leading `--` ends the runtime's scan of the command line for its own `--env-file` (the
-  // one-liners that `metadata` prints start with it); for the shim it means nothing.
-  for (let index = argv[0] === '--' ? 1 : 0; index < argv.length; index++) {
+  for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
     if (command === 'cli') {
       // After `cli` nothing is interpreted, not even `--` or `--help`.
       line.extraArgs = argv.slice(index);
       break;
     }
+    // A `--` before the command ends the runtime's scan of the command line for its own
+    // `--env-file` (the one-liners that `metadata` prints start with it); for the shim it means nothing.
+    if (arg === '--' && !command) continue;
     if (arg === '--') {
-      if (!command) throw usageError('`--` must come after a command (start, update, upgrade, watch)');
       line.extraArgs = argv.slice(index + 1);
       break;
     }

@@ -53,17 +53,20 @@ test('bad command lines are usage errors that say what is wrong', () => {
   usage(['start', '--kill-after', '-1'], /number of seconds/);
   usage(['start', '--log-level', 'loud'], /--log-level must be one of/);
   usage(['start', '--log-format', 'xml'], /pretty or json/);
-  usage(['--port', '1', '--', 'x'], /must come after a command/);
+  usage(['--port', '1', '--', 'x'], /unknown command 'x'/);
   usage(['start', '--dry-run=yes'], /takes no value/);
   usage(['start', '--context', ''], /non-empty value/);
 });
 
-test('--dotenv is the shim\'s env-file option (--env-file its alias); one leading `--` (the runtime\'s end of options) is ignored, a second one is the plugin\'s', () => {
+test('--dotenv is the shim\'s env-file option (--env-file its alias); a `--` before the command (the runtime\'s end of options) is ignored, one after `cli` is the plugin\'s', () => {
   assert.deepEqual(parseCommandLine(['--dotenv', 'a', '--dotenv=b', '--env-file', 'c', 'start']).options.envFiles, ['a', 'b', 'c']);
   const line = parseCommandLine(['--', '--port', '9000', 'cli', '--', '--env-file', 'x']);
   assert.equal(line.command, 'cli');
   assert.equal(line.options.port, 9000);
   assert.deepEqual(line.extraArgs, ['--', '--env-file', 'x']);
   assert.deepEqual(parseCommandLine(['--', 'start', '--', 'a']).extraArgs, ['a']);
-  usage(['--', '--', 'start'], /`--` must come after a command/);
+  assert.equal(parseCommandLine(['--', '--', 'start']).command, 'start');
+  const late = parseCommandLine(['--plugin', 'p', '--', 'cli', '--env-file', 'x']);
+  assert.equal(late.options.plugin, 'p');
+  assert.deepEqual(late.extraArgs, ['--env-file', 'x']);
 });
