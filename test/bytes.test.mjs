@@ -5,14 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, run, tempDir } from './helpers.mjs';
-
-const MODES = SHIMS.flatMap((shim) => (shim.execs
-  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
-  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
-
-const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
-const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');
+import { run, tempDir, MODES, shimLine, shellWord } from './helpers.mjs';
 
 for (const mode of MODES) {
   test(`${mode.label}: \\xff\\xfe in an argument, an env value, an env name or the context path is refused in one line, and nothing runs`, async () => {

@@ -2,14 +2,8 @@
 // ignored SIGPIPE and SIGXFSZ are not passed on, so `connector | head -1` ends by SIGPIPE.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SHIMS, run } from './helpers.mjs';
+import { run, MODES, shimLine } from './helpers.mjs';
 
-const MODES = SHIMS.flatMap((shim) => (shim.execs
-  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
-  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
-
-const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
-const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');
 const SHOW = 'grep -E "^Sig(Ign|Blk|Cgt)" /proc/self/status';
 const env = { ...process.env, HASURA_CONNECTOR_PORT: '1' };
 

@@ -5,14 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, run, tempDir } from './helpers.mjs';
+import { run, tempDir, MODES, shimLine, shellWord } from './helpers.mjs';
 
-const MODES = SHIMS.flatMap((shim) => (shim.execs
-  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
-  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
-
-const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
-const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');
 const digest = (bytes) => createHash('sha256').update(bytes).digest('hex');
 /** How the level is chosen: the default, the DDN CLI's variable, the shim's own option. */
 const LEVELS = [

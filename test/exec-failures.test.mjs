@@ -6,11 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, runShim, start, tempDir, waitFor } from './helpers.mjs';
-
-const MODES = SHIMS.flatMap((shim) => (shim.execs
-  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
-  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
+import { SHIMS, runShim, start, tempDir, waitFor, MODES } from './helpers.mjs';
 
 function executable(dir, name, content) {
   const file = join(dir, name);

@@ -4,15 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, run, runShim, tempDir, signalNumber, start, exited, freePort } from './helpers.mjs';
-
-/** Each way of launching: exec (the SEA) and supervise (the SEA with --no-exec, and the bundle on Node 20). */
-const MODES = SHIMS.flatMap((shim) => (shim.execs
-  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
-  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
-
-const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
-const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');
+import { SHIMS, run, runShim, tempDir, signalNumber, start, exited, freePort, MODES, shimLine } from './helpers.mjs';
 
 for (const mode of MODES) {
   test(`${mode.label}: every exit code 0..255 passes through`, async () => {

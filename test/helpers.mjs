@@ -155,3 +155,13 @@ export const CORPUS = ['', ' ', 'a b', '"', "'", 'say "hi"', 'back\\slash', 'q\\
   '$HOME', '${PATH}', '`id`', '%PATH%', '!PATH!', '^&|<>()', 'a;b', '*', '~', 'é ü 日本 🚀', 'x'.repeat(10000), 'line1\nline2', '\t'];
 
 export const signalNumber = (name) => ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 })[name];
+
+/** Each way of launching: exec (the SEA) and supervise (the SEA with --no-exec, and the bundle on Node 20). */
+export const MODES = SHIMS.flatMap((shim) => (shim.execs
+  ? [{ label: `${shim.name} exec`, shim, flags: [] }, { label: `${shim.name} --no-exec`, shim, flags: ['--no-exec'] }]
+  : [{ label: `${shim.name} supervise`, shim, flags: [] }]));
+
+/** A word quoted for a POSIX shell. */
+export const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+/** The shell words that run a mode's shim, for `bash -c` lines. */
+export const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');

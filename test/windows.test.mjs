@@ -1,47 +1,16 @@
 // The Windows executable, run under Wine: arguments verbatim through an .exe and a .cmd plugin,
 // PATHEXT resolution, exit codes, a missing executable. Skipped, with the reason, where Wine or
 // the Windows build is missing. Under Wine a Node program's stdout/stderr must go to files.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, PROBE, CORPUS, run, tempDir } from './helpers.mjs';
+import { PROBE, CORPUS, run, tempDir } from './helpers.mjs';
+import { NODE_DIR, prepareWine, winPath, wineShim, wineSkip } from './wine.mjs';
 
-const WIN_SHIM = join(ROOT, 'dist', 'ndc-shim-win-x64.exe');
-const { version } = JSON.parse(readFileSync(join(ROOT, 'dist-config', 'node.json'), 'utf8'));
-const NODE_DIR = join(ROOT, '.cache', 'node', version, 'win-x64');
-const haveWine = spawnSync('wine', ['--version'], { stdio: 'ignore' }).status === 0;
-const skip = !haveWine ? 'Wine is not installed (apt-get install -y wine)'
-  : !existsSync(WIN_SHIM) ? 'dist/ndc-shim-win-x64.exe is not built (npm run build)'
-    : !existsSync(join(NODE_DIR, 'node.exe')) ? 'the Windows node.exe base binary is not cached (npm run build)' : false;
+const skip = wineSkip;
 if (skip) console.log(`# skipping the Windows tests: ${skip}`);
-
-const WINE_ENV = { ...process.env, WINEPREFIX: join(ROOT, '.cache', 'wine'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
-// Node refuses Windows versions before 8.1, and a new Wine prefix reports Windows 7.
-before(async () => {
-  if (skip) return;
-  const { code, stderr } = await run('wine', ['reg', 'add', 'HKEY_CURRENT_USER\\Software\\Wine', '/v', 'Version', '/t', 'REG_SZ', '/d', 'win10', '/f'],
-    { env: WINE_ENV, timeoutMs: 120000, stdio: ['ignore', 'ignore', 'pipe'] });
-  assert.equal(code, 0, `could not set the Wine prefix to Windows 10: ${stderr}`);
-});
-
-const winPath = (unixPath) => `Z:${unixPath.replace(/\//g, '\\')}`;
-
-/** Runs the Windows shim under Wine with stdout/stderr in files; returns the exit code and both outputs. */
-async function wineShim(dir, args, env = {}) {
-  const out = join(dir, 'stdout.txt');
-  const err = join(dir, 'stderr.txt');
-  const stdoutFd = openSync(out, 'w');
-  const stderrFd = openSync(err, 'w');
-  try {
-    const { code } = await run('wine', [WIN_SHIM, ...args], { env: { ...WINE_ENV, ...env }, cwd: dir, stdio: ['ignore', stdoutFd, stderrFd], timeoutMs: 120000 });
-    return { code, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
-  } finally {
-    closeSync(stdoutFd);
-    closeSync(stderrFd);
-  }
-}
+prepareWine();
 
 function layout() {
   const dir = tempDir();
