@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
 import { compactElf } from './elf-compact.mjs';
+import { initAsset } from './init-binary.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
@@ -20,7 +21,7 @@ export const codeCacheFile = (target) => join(root, 'dist', 'code-cache', target
 export const executableName = (target) => `ndc-shim-${target}${target.startsWith('win') ? '.exe' : ''}`;
 
 /** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
-const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'dist-config/node.json'].map((file) => join(root, file));
+const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/init-binary.mjs', 'dist-config/node.json'].map((file) => join(root, file));
 
 /** What an executable embeds (its main script and the wrapped bundles) and how it is made. */
 const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets), ...RECIPE].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
@@ -116,7 +117,7 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
       source = "pkg's own download (no npm package publishes this Node)";
     }
     const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
-    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}) };
+    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}), ...initAsset(target, warnings) };
     // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
     const job = { entry: sea.main, nodeVersion: distConfig.version, platform, arch, output, useCodeCache: false, assets };
     const result = spawnSync(runner, [join(root, 'scripts', 'pkg-sea.cjs'), JSON.stringify(job)], {

@@ -4,7 +4,6 @@ import { codeCacheState } from './embedded';
 import { describeError } from './errors';
 import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
-import { LIFELINE_FLAG } from './launch/lifeline-flag';
 import { readEnv } from './platform';
 import { currentRuntime, type Runtime } from './runtime';
 
@@ -30,11 +29,6 @@ function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime):
 
 async function main(): Promise<void> {
   const runtime = currentRuntime();
-  if (runtime.args[0] === LIFELINE_FLAG) {
-    const { runLifeline } = require('./launch/lifeline') as typeof import('./launch/lifeline');
-    return runLifeline(runtime.args.slice(1), runtime.facts);
-  }
-
   let logger: Logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
   try {
     const commandLine = parseCommandLine(runtime.args);

@@ -1,77 +1,118 @@
 /**
- * The lifeline: a small helper that ends the child if the supervising shim dies without saying so,
- * SIGKILL included (nothing inside a killed process can run). It runs in its own session, outside
- * the terminal's reach, and holds the read end of a pipe from the shim. When the pipe closes
- * without the word "done", the shim is gone: if the child is still the same process (PID and start
- * time), the lifeline sends it SIGTERM, then SIGKILL after the grace period.
- *
- * Unlike a watchdog that polls its parent, it costs nothing while waiting, never signals a
- * recycled PID, and cannot be stopped by Ctrl+C meant for the connector.
+ * The lifeline (POSIX): ends the child's whole tree if the supervising shim dies without saying so,
+ * SIGKILL included (nothing inside a killed process can run). It is a `/bin/sh` (about 1.5 MB,
+ * no JavaScript runtime) in its own session, outside the terminal's reach, holding the read end of
+ * a pipe from the shim. It starts BEFORE the child, and the shim writes the child's PID to it as
+ * soon as spawn returns, so the child never runs unwatched. When the pipe closes without the word
+ * "done", the shim is gone: the lifeline takes the child's tree (/proc, or `ps` without it), sends
+ * SIGTERM to every process still the same one (PID and start time), then SIGKILL after the grace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { PlatformFacts } from '../platform';
-import { processIdentity } from '../signals';
 
-import { LIFELINE_FLAG } from './lifeline-flag';
+/** $0 of the lifeline's shell: how it shows in `ps`. */
+export const LIFELINE_NAME = 'ndc-shim-lifeline';
 const POLL_MS = 50;
 
+// $1: ticks of 50 ms before SIGKILL. stdin: the child's PID, then "done" or end of file.
+// `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` sets $found to
+// "pid/start" words for the child and its descendants, taken from one snapshot.
+const SCRIPT = `
+ticks=$1
+IFS= read -r pid || exit 0
+case $pid in ''|*[!0-9]*) exit 0;; esac
+proc=; [ -r /proc/self/stat ] && proc=1
+ident() {
+  id=
+  if [ -n "$proc" ]; then
+    read -r s 2>/dev/null </proc/$1/stat || return 0
+    s=\${s##*) }; set -- $s
+    [ "$1" = Z ] || id=\${20}
+  else
+    set -- $(ps -o stat=,lstart= -p "$1" 2>/dev/null)
+    case $1 in ''|Z*) ;; *) shift; IFS=_; id="$*"; unset IFS;; esac
+  fi
+}
+snapshot() {
+  table=
+  if [ -n "$proc" ]; then
+    for f in /proc/[0-9]*/stat; do
+      read -r s 2>/dev/null <"$f" || continue
+      p=\${s%% *}; s=\${s##*) }; set -- $s
+      [ "$1" = Z ] || table="$table $p/$2/\${20}"
+    done
+  else
+    table=$(ps -A -o pid=,ppid=,stat=,lstart= 2>/dev/null | while read -r p pp st rest; do
+      case $st in Z*) ;; *) set -- $rest; IFS=_; printf ' %s/%s/%s' "$p" "$pp" "$*"; unset IFS;; esac
+    done)
+  fi
+}
+tree() {
+  snapshot
+  found=" $pid/$root"; frontier=" $pid "
+  while [ "$frontier" != " " ]; do
+    next=" "
+    for e in $table; do
+      p=\${e%%/*}; r=\${e#*/}; pp=\${r%%/*}
+      case $frontier in *" $pp "*) case "$found " in *" $p/"*) ;; *) found="$found $p/\${r#*/}"; next="$next$p ";; esac;; esac
+    done
+    frontier=$next
+  done
+}
+signal_tree() {
+  for e in $found; do
+    ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && kill -s "$1" "\${e%%/*}" 2>/dev/null
+  done
+}
+alive() {
+  for e in $found; do ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && return 0; done
+  return 1
+}
+ident "$pid"; root=$id
+[ -n "$root" ] || exit 0
+IFS= read -r word
+[ "$word" = done ] && exit 0
+tree
+signal_tree TERM
+n=0
+while alive; do
+  if [ "$n" -ge "$ticks" ]; then
+    old=$found; ident "$pid"; [ "$id" = "$root" ] && tree; found="$old $found"
+    signal_tree KILL
+    exit 0
+  fi
+  sleep 0.05 2>/dev/null || { sleep 1; n=$((n + 19)); }
+  n=$((n + 1))
+done
+`;
+
 export interface Lifeline {
+  /** Tells the lifeline which child to watch: call as soon as spawn returns. */
+  watch(pid: number): void;
   /** The child ended normally: the lifeline exits without acting. */
   release(): void;
 }
 
-/** Starts the lifeline for `childPid`; `selfCommand` re-invokes this shim (executable + leading args). */
-export function startLifeline(selfCommand: string[], childPid: number, identity: string, graceSeconds: number): Lifeline {
-  const helper: ChildProcess = spawn(selfCommand[0], [...selfCommand.slice(1), LIFELINE_FLAG, String(childPid), identity, String(graceSeconds)], {
+/** Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL. */
+export function startLifeline(shell: string, graceSeconds: number): Lifeline {
+  const ticks = Math.max(0, Math.ceil((graceSeconds * 1000) / POLL_MS));
+  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks)], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
-    // The helper inherits no variables of the connector's: it only needs to run.
-    env: { PATH: process.env.PATH ?? '' },
+    // The helper inherits no variables of the connector's: it only needs to find `ps` and `sleep`.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   });
   helper.on('error', () => { /* spawn failure: the child is still supervised while the shim lives */ });
-  helper.stdin?.on('error', () => { /* the helper is gone: nothing to release */ });
+  helper.stdin?.on('error', () => { /* the helper is gone: nothing to tell it */ });
   helper.unref();
   (helper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   return {
+    // An empty pipe takes a short write at once (libuv writes before queueing), so the PID is
+    // with the lifeline before the shim runs anything else.
+    watch(pid) {
+      helper.stdin?.write(`${pid}\n`);
+    },
     release() {
       helper.stdin?.end('done\n');
     },
   };
-}
-
-/** The helper's own main: wait for the pipe to close, then act only if the shim did not say "done". */
-export function runLifeline(args: string[], facts: PlatformFacts): void {
-  const [pidText, identity, graceText] = args;
-  const pid = Number(pidText);
-  const graceMs = Math.max(0, Number(graceText) * 1000);
-  let released = false;
-  let received = '';
-  process.stdin.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-    if (received.includes('done')) released = true;
-  });
-  process.stdin.on('error', () => {});
-  process.stdin.on('close', () => {
-    if (released || !pid) process.exit(0);
-    const sameChild = () => processIdentity(pid, facts) === identity;
-    if (!sameChild()) process.exit(0);
-    signal(pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    const timer = setInterval(() => {
-      if (!sameChild()) process.exit(0);
-      if (Date.now() >= deadline) {
-        signal(pid, 'SIGKILL');
-        clearInterval(timer);
-        process.exit(0);
-      }
-    }, POLL_MS);
-  });
-}
-
-function signal(pid: number, name: NodeJS.Signals) {
-  try {
-    process.kill(pid, name);
-  } catch {
-    /* already gone */
-  }
 }
