@@ -103,5 +103,5 @@ test('macos-x64: a 64-bit Mach-O executable carrying the same bundle (it cannot 
   readSync(fd, magic, 0, 4, 0);
   closeSync(fd);
   assert.equal(magic.readUInt32LE(0), 0xfeedfacf);
-  assert.ok(readFileSync(dist('ndc-shim-macos-x64')).includes(Buffer.from('internal-lifeline')), 'the shim\'s bundle is inside');
+  assert.ok(readFileSync(dist('ndc-shim-macos-x64')).includes(Buffer.from('ndc-shim-lifeline')), 'the shim\'s bundle is inside');
 });

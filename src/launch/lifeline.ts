@@ -13,7 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
 const POLL_MS = 50;
 
-// $1: ticks of 50 ms before SIGKILL. stdin: the child's PID, then "done" or end of file.
+// $1: ticks of 50 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
+// to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
 // `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` sets $found to
 // "pid/start" words for the child and its descendants, taken from one snapshot.
 const SCRIPT = `
@@ -68,9 +69,8 @@ alive() {
   return 1
 }
 ident "$pid"; root=$id
-[ -n "$root" ] || exit 0
 IFS= read -r word
-[ "$word" = done ] && exit 0
+[ "$word" = done ] || [ -z "$root" ] && exit 0
 tree
 signal_tree TERM
 n=0
@@ -104,15 +104,17 @@ export function startLifeline(shell: string, graceSeconds: number): Lifeline {
   helper.on('error', () => { /* spawn failure: the child is still supervised while the shim lives */ });
   helper.stdin?.on('error', () => { /* the helper is gone: nothing to tell it */ });
   helper.unref();
+  // Writing to a lifeline that someone killed would raise SIGPIPE in the shim, which forwards it.
+  const gone = () => helper.exitCode !== null || helper.signalCode !== null;
   (helper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   return {
     // An empty pipe takes a short write at once (libuv writes before queueing), so the PID is
     // with the lifeline before the shim runs anything else.
     watch(pid) {
-      helper.stdin?.write(`${pid}\n`);
+      if (!gone()) helper.stdin?.write(`${pid}\n`);
     },
     release() {
-      helper.stdin?.end('done\n');
+      if (!gone()) helper.stdin?.end('done\n');
     },
   };
 }

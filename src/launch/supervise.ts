@@ -129,8 +129,8 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
       });
     } catch (error) {
       exited = true;
+      lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
       stopListening();
-      lifeline?.release();
       reject(new ShimError(`cannot start ${plan.executable}: ${(error as Error).message}`, ExitCode.failure, 'check the command in the manifest'));
       return;
     }
@@ -139,8 +139,8 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (exited) return;
       exited = true;
+      lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
       stopListening();
-      lifeline?.release();
       // Checked before spawning; these are the races where the file changed since.
       const exitCode = error.code === 'ENOENT' ? ExitCode.notFound : error.code === 'EACCES' ? ExitCode.notExecutable : ExitCode.failure;
       reject(new ShimError(`cannot start ${plan.executable}: ${error.code ?? error.message}`, exitCode,
@@ -150,8 +150,8 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     child.on('exit', (code, signal) => {
       if (exited) return;
       exited = true;
+      lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
       stopListening();
-      lifeline?.release();
       if (signal) return dieBySignal(signal, facts, logger);
       if (code === 0 && plan.command === 'start') {
         logger.warn('the connector exited with status 0, but a connector is a server that should keep running: see its output above');
