@@ -17,7 +17,7 @@ import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell, treeKillCommand, type PlatformFacts } from '../platform';
 import { inTerminalForeground, signalNumber } from '../signals';
 import { startLifeline, type Lifeline } from './lifeline';
-import { signalTree } from './tree';
+import { signalEntries, signalTree, stillRunning, type Entry } from './tree';
 
 /** How long to wait for a re-raised signal to end the shim before exiting with 128+N instead. */
 const RERAISE_FALLBACK_MS = 300;
@@ -46,12 +46,14 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     let killTimer: NodeJS.Timeout | undefined;
     let exited = false;
     let child: ChildProcess | undefined;
+    /** Descendants asked to stop (SIGTERM/SIGINT): --kill-after holds for them even once the child is gone. */
+    let stopping: Entry[] = [];
 
     // To the child and its descendants (a launcher's server is a grandchild).
-    const send = (signal: NodeJS.Signals) => {
-      if (exited || child?.pid === undefined) return;
+    const send = (signal: NodeJS.Signals): Entry[] => {
+      if (exited || child?.pid === undefined) return [];
       const direct = child;
-      signalTree(direct.pid!, signal, facts, (name) => {
+      return signalTree(direct.pid!, signal, facts, (name) => {
         try {
           direct.kill(name);
         } catch {
@@ -72,12 +74,14 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
           logger.debug(`${signal} came from the terminal, which delivered it to the child as well`);
         } else {
           logger.debug(`forwarding ${signal} to the child (pid ${child?.pid}) and its descendants`);
-          send(signal);
+          const reached = send(signal);
+          if (signal === 'SIGTERM' || signal === 'SIGINT') stopping = [...stopping, ...reached];
         }
         if ((signal === 'SIGTERM' || signal === 'SIGINT') && plan.killAfterSeconds > 0 && !killTimer) {
           killTimer = setTimeout(() => {
             logger.warn(`the child (pid ${child?.pid}) did not stop within ${plan.killAfterSeconds}s of ${signal}: sending SIGKILL (see --kill-after)`);
             send('SIGKILL');
+            signalEntries(stopping, 'SIGKILL', facts);
           }, plan.killAfterSeconds * 1000);
         }
       });
@@ -150,13 +154,24 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     child.on('exit', (code, signal) => {
       if (exited) return;
       exited = true;
-      lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
-      stopListening();
-      if (signal) return dieBySignal(signal, facts, logger);
-      if (code === 0 && plan.command === 'start') {
-        logger.warn('the connector exited with status 0, but a connector is a server that should keep running: see its output above');
-      }
-      process.exit(code ?? ExitCode.failure);
+      const finish = () => {
+        lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
+        stopListening();
+        if (signal) return dieBySignal(signal, facts, logger);
+        if (code === 0 && plan.command === 'start') {
+          logger.warn('the connector exited with status 0, but a connector is a server that should keep running: see its output above');
+        }
+        process.exit(code ?? ExitCode.failure);
+      };
+      // A launcher that dies at once would orphan a server still shutting down (or ignoring SIGTERM):
+      // the shim waits for the descendants it asked to stop, and --kill-after applies to them.
+      if (!killTimer || stillRunning(stopping, facts).length === 0) return finish();
+      logger.debug('the child is gone; waiting for its descendants that were asked to stop');
+      const poll = setInterval(() => {
+        if (stillRunning(stopping, facts).length > 0) return;
+        clearInterval(poll);
+        finish();
+      }, 50);
     });
   });
 }

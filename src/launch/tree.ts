@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { PlatformFacts } from '../platform';
 
-interface Entry { pid: number; ppid: number; identity: string }
+export interface Entry { pid: number; ppid: number; identity: string }
 
 /** Every live process: PID, parent and start time (zombies left out: they have finished). */
 function snapshot(facts: PlatformFacts): Entry[] {
@@ -70,27 +70,34 @@ export function descendantsOf(root: number, facts: PlatformFacts): Entry[] {
   return found;
 }
 
-/**
- * Sends `signal` to the child (through `signalChild`, which knows whether it is still unreaped) and
- * to every descendant it has now. The tree is taken before anything is signalled, so that a parent
- * that dies at once does not hide its children (they would be reparented out of the tree).
- */
-export function signalTree(childPid: number, signal: NodeJS.Signals, facts: PlatformFacts, signalChild: (signal: NodeJS.Signals) => void): void {
-  const descendants = descendantsOf(childPid, facts);
-  signalChild(signal);
-  if (descendants.length === 0) return;
-  const stillSame = facts.platform === 'linux'
-    ? (entry: Entry) => readLinuxEntry(entry.pid)?.identity === entry.identity
-    : (() => {
-      const now = new Map(snapshot(facts).map((entry) => [entry.pid, entry.identity]));
-      return (entry: Entry) => now.get(entry.pid) === entry.identity;
-    })();
-  for (const entry of descendants) {
-    if (!stillSame(entry)) continue;
+/** Those of `entries` that are still the same processes (PID and start time). */
+export function stillRunning(entries: Entry[], facts: PlatformFacts): Entry[] {
+  if (entries.length === 0) return [];
+  if (facts.platform === 'linux') return entries.filter((entry) => readLinuxEntry(entry.pid)?.identity === entry.identity);
+  const now = new Map(snapshot(facts).map((entry) => [entry.pid, entry.identity]));
+  return entries.filter((entry) => now.get(entry.pid) === entry.identity);
+}
+
+/** Signals each of `entries` that is still the same process. */
+export function signalEntries(entries: Entry[], signal: NodeJS.Signals, facts: PlatformFacts): void {
+  for (const entry of stillRunning(entries, facts)) {
     try {
       process.kill(entry.pid, signal);
     } catch {
       /* gone since the check */
     }
   }
+}
+
+/**
+ * Sends `signal` to the child (through `signalChild`, which knows whether it is still unreaped) and
+ * to every descendant it has now; returns those descendants. The tree is taken before anything is
+ * signalled, so that a parent that dies at once does not hide its children (they would be
+ * reparented out of the tree).
+ */
+export function signalTree(childPid: number, signal: NodeJS.Signals, facts: PlatformFacts, signalChild: (signal: NodeJS.Signals) => void): Entry[] {
+  const descendants = descendantsOf(childPid, facts);
+  signalChild(signal);
+  signalEntries(descendants, signal, facts);
+  return descendants;
 }
