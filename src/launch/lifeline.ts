@@ -4,8 +4,9 @@
  * no JavaScript runtime) in its own session, outside the terminal's reach, holding the read end of
  * a pipe from the shim. It starts BEFORE the child, and the shim writes the child's PID to it as
  * soon as spawn returns, so the child never runs unwatched. When the pipe closes without the word
- * "done", the shim is gone: the lifeline takes the child's tree (/proc, or `ps` without it), sends
- * SIGTERM to every process still the same one (PID and start time), then SIGKILL after the grace.
+ * "done", the shim is gone: the lifeline freezes the child's tree (/proc, or `ps` without it), sends
+ * SIGTERM (and SIGCONT) to every process still the same one (PID and start time), then SIGKILL to
+ * what is left after the grace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -15,12 +16,15 @@ const POLL_MS = 50;
 
 // $1: ticks of 50 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
 // to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
-// `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` sets $found to
-// "pid/start" words for the child and its descendants, taken from one snapshot.
+// End of file before any PID: the shim died inside spawn (between fork and exec, before it could
+// write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
+// finds it as the reaper's child in the shim's process group that started after the lifeline.
+// `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` adds to $found, as
+// "pid/start" words, the child and the descendants of everything in $found; `freeze` stops the
+// tree with SIGSTOP until a snapshot finds no new process, so that nothing forks out of reach
+// between the snapshot and the signal (a dying parent's new child would be reparented away).
 const SCRIPT = `
 ticks=$1
-IFS= read -r pid || exit 0
-case $pid in ''|*[!0-9]*) exit 0;; esac
 proc=; [ -r /proc/self/stat ] && proc=1
 ident() {
   id=
@@ -49,7 +53,8 @@ snapshot() {
 }
 tree() {
   snapshot
-  found=" $pid/$root"; frontier=" $pid "
+  found=" $pid/$root$found"; frontier=" "
+  for e in $found; do frontier="$frontier\${e%%/*} "; done
   while [ "$frontier" != " " ]; do
     next=" "
     for e in $table; do
@@ -64,25 +69,64 @@ signal_tree() {
     ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && kill -s "$1" "\${e%%/*}" 2>/dev/null
   done
 }
+freeze() {
+  while :; do
+    known=$found; tree; new=
+    for e in $found; do case "$known " in *" $e "*) ;; *) new="$new $e";; esac; done
+    [ -z "$new" ] && return 0
+    found=$new; signal_tree STOP; found="$known$new"
+  done
+}
 alive() {
   for e in $found; do ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && return 0; done
   return 1
 }
+stop() {
+  freeze
+  signal_tree TERM
+  signal_tree CONT
+  n=0
+  while alive; do
+    if [ "$n" -ge "$ticks" ]; then
+      freeze
+      signal_tree KILL
+      return 0
+    fi
+    sleep 0.05 2>/dev/null || { sleep 1; n=$((n + 19)); }
+    n=$((n + 1))
+  done
+}
+orphan() {
+  [ -n "$group" ] || return 0
+  n=0
+  while :; do
+    read -r s </proc/$$/stat; s=\${s##*) }; set -- $s
+    [ "$2" != "$shim" ] && break
+    n=$((n + 1)); [ "$n" -gt 200 ] && return 0
+    sleep 0.01 2>/dev/null || sleep 1
+  done
+  reaper=$2
+  for f in /proc/[0-9]*/stat; do
+    read -r s 2>/dev/null <"$f" || continue
+    p=\${s%% *}; s=\${s##*) }; set -- $s
+    if [ "$1" != Z ] && [ "$2" = "$reaper" ] && [ "$3" = "$group" ] && [ "$p" != $$ ] && [ "\${20}" -ge "$born" ]; then
+      pid=$p; root=\${20}
+    fi
+  done
+  [ -n "$pid" ] && stop
+}
+group=; pid=
+if [ -n "$proc" ]; then
+  read -r s </proc/$$/stat; s=\${s##*) }; set -- $s; shim=$2; born=\${20}
+  read -r s 2>/dev/null </proc/$shim/stat && { s=\${s##*) }; set -- $s; group=$3; }
+fi
+IFS= read -r pid || { pid=; orphan; exit 0; }
+case $pid in ''|*[!0-9]*) exit 0;; esac
 ident "$pid"; root=$id
 IFS= read -r word
 [ "$word" = done ] || [ -z "$root" ] && exit 0
-tree
-signal_tree TERM
-n=0
-while alive; do
-  if [ "$n" -ge "$ticks" ]; then
-    old=$found; ident "$pid"; [ "$id" = "$root" ] && tree; found="$old $found"
-    signal_tree KILL
-    exit 0
-  fi
-  sleep 0.05 2>/dev/null || { sleep 1; n=$((n + 19)); }
-  n=$((n + 1))
-done
+found=
+stop
 `;
 
 export interface Lifeline {

@@ -52,16 +52,64 @@ function readLinuxEntry(pid: number): Entry | undefined {
   }
 }
 
-/** The descendants of `root` (not `root` itself), parents before children. */
-export function descendantsOf(root: number, facts: PlatformFacts): Entry[] {
-  const all = snapshot(facts);
+/** Children of `pid` from /proc/PID/task/TID/children (all threads), or undefined where the kernel has no such file. */
+function linuxChildren(pid: number): number[] | undefined {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const tid of tids) {
+    try {
+      for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (child.trim()) children.push(Number(child));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(`/proc/${pid}/task/${tid}`)) return undefined;
+    }
+  }
+  return children;
+}
+
+/**
+ * The descendants of `roots` (not the roots themselves), parents before children. On Linux from the
+ * kernel's per-thread children lists (a few reads, so the tree is taken in microseconds); from a
+ * whole-system snapshot elsewhere, or where those lists are missing.
+ */
+function descendantsOf(roots: number[], facts: PlatformFacts): Entry[] {
   const found: Entry[] = [];
-  let frontier = new Set([root]);
+  const seen = new Set(roots);
+  if (facts.platform === 'linux') {
+    let frontier = roots;
+    let complete = true;
+    while (frontier.length > 0 && complete) {
+      const next: number[] = [];
+      for (const pid of frontier) {
+        const children = linuxChildren(pid);
+        if (!children) { complete = false; break; }
+        for (const child of children) {
+          const entry = seen.has(child) ? undefined : readLinuxEntry(child);
+          if (!entry) continue;
+          seen.add(child);
+          found.push(entry);
+          next.push(child);
+        }
+      }
+      frontier = next;
+    }
+    if (complete) return found;
+    found.length = 0;
+    seen.clear();
+    for (const root of roots) seen.add(root);
+  }
+  const all = snapshot(facts);
+  let frontier = new Set(roots);
   while (frontier.size > 0) {
     const next = new Set<number>();
     for (const entry of all) {
-      if (frontier.has(entry.ppid) && entry.pid !== root && !found.some((seen) => seen.pid === entry.pid)) {
+      if (frontier.has(entry.ppid) && !seen.has(entry.pid)) {
         found.push(entry);
+        seen.add(entry.pid);
         next.add(entry.pid);
       }
     }
@@ -90,14 +138,46 @@ export function signalEntries(entries: Entry[], signal: NodeJS.Signals, facts: P
 }
 
 /**
+ * Signals that end the tree: it is frozen first, so that none of it forks out of reach meanwhile.
+ * Not SIGINT: shells catch it and wait to see whether their child dies of it, and a frozen shell
+ * that sees its child survive goes on.
+ */
+const FREEZING: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGKILL']);
+
+/**
  * Sends `signal` to the child (through `signalChild`, which knows whether it is still unreaped) and
- * to every descendant it has now; returns those descendants. The tree is taken before anything is
- * signalled, so that a parent that dies at once does not hide its children (they would be
- * reparented out of the tree).
+ * to every descendant it has; returns those descendants.
+ *
+ * A process that forks just before it dies would hand its new child to init, out of the tree. So
+ * for the signals that end the tree (SIGTERM, SIGKILL), the tree is first frozen with
+ * SIGSTOP, taken again until nothing new appears, signalled, then continued with SIGCONT (which a
+ * process with a SIGCONT handler sees). That is what a signal to a process group does atomically;
+ * the child cannot have a group of its own without leaving the terminal's foreground. Other
+ * signals go to the tree as it is, taken before (a parent that dies at once would hide its
+ * children) and again after signalling.
  */
 export function signalTree(childPid: number, signal: NodeJS.Signals, facts: PlatformFacts, signalChild: (signal: NodeJS.Signals) => void): Entry[] {
-  const descendants = descendantsOf(childPid, facts);
+  if (FREEZING.has(signal)) {
+    signalChild('SIGSTOP');
+    const known: Entry[] = [];
+    for (let round = 0; round < 50; round++) {
+      const fresh = descendantsOf([childPid, ...known.map((entry) => entry.pid)], facts);
+      if (fresh.length === 0) break;
+      signalEntries(fresh, 'SIGSTOP', facts);
+      known.push(...fresh);
+    }
+    signalChild(signal);
+    signalEntries(known, signal, facts);
+    if (signal !== 'SIGKILL') {
+      signalChild('SIGCONT');
+      signalEntries(known, 'SIGCONT', facts);
+    }
+    return known;
+  }
+  const before = descendantsOf([childPid], facts);
   signalChild(signal);
-  signalEntries(descendants, signal, facts);
-  return descendants;
+  signalEntries(before, signal, facts);
+  const after = descendantsOf([childPid, ...before.map((entry) => entry.pid)], facts);
+  signalEntries(after, signal, facts);
+  return [...before, ...after];
 }
