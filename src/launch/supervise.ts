@@ -11,7 +11,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ExitCode, ShimError } from '../errors';
-import { loadExtras } from '../libraries';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell, treeKillCommand, type PlatformFacts } from '../platform';
@@ -114,13 +113,17 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
       removeExitHook();
       if (killTimer) clearTimeout(killTimer);
     };
-    // Whatever ends the shim unexpectedly (an internal error, an unhandled signal), the child's tree goes too.
-    const removeExitHook = loadExtras().signalExit.onExit(() => {
+    // Whatever ends the shim unexpectedly (an internal error, process.exit elsewhere), the child's tree
+    // goes too. Every catchable signal that would end the shim has a listener above, so 'exit' sees
+    // all the rest (signal-exit is not needed, and not loading it keeps the supervisor small).
+    const exitHook = () => {
       if (exited || child?.pid === undefined) return;
       const command = treeKillCommand(facts, child.pid);
       if (command) spawnSync(command[0], command.slice(1), { stdio: 'ignore', windowsHide: true, timeout: 5000 });
       else send('SIGTERM');
-    }, { alwaysLast: true });
+    };
+    process.once('exit', exitHook);
+    const removeExitHook = () => process.removeListener('exit', exitHook);
 
     try {
       child = spawn(plan.executable, plan.argv.slice(1), {
