@@ -2,17 +2,18 @@
 // `tini-static` from the `tini` package of the target's architecture, fetched with
 // `apt-get download tini:<arch>` (the arm64 index needs `dpkg --add-architecture arm64`), unpacked
 // under .cache/tini/<arch>/, checked to be a static ELF for that machine, then brotli-compressed
-// into dist/sea/init-<target>.br. Without it the executable still works; as PID 1 it then
+// into .cache/tini/init-<target>.br. Without it the executable still works; as PID 1 it then
 // supervises with Node (no reaping), and the build says so.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
-import { SEA_DIR } from './bundle.mjs';
 import { cacheDir } from './node-binaries.mjs';
 
 /** Asset key, as src/launch/init.ts reads it. */
 export const INIT_ASSET = 'init.br';
+/** The compressed init embedded in `target` (kept out of dist/sea/, which each bundle run clears). */
+export const initAssetFile = (target) => join(cacheDir, 'tini', `init-${target}.br`);
 
 const TARGETS = { 'linux-x64': { arch: 'amd64', machine: 62 }, 'linux-arm64': { arch: 'arm64', machine: 183 } };
 
@@ -46,7 +47,7 @@ export function initAsset(target, warnings) {
   try {
     const bytes = readFileSync(fromDebianPackage(spec.arch));
     if (!isStaticElfFor(bytes, spec.machine)) throw new Error(`tini-static of tini:${spec.arch} is not a static ${target} executable`);
-    const file = join(SEA_DIR, `init-${target}.br`);
+    const file = initAssetFile(target);
     writeFileSync(file, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }));
     return { [INIT_ASSET]: file };
   } catch (error) {

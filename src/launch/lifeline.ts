@@ -18,9 +18,11 @@ const POLL_MS = 50;
 // to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
 // End of file before any PID: the shim died inside spawn (between fork and exec, before it could
 // write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
-// finds it as the reaper's child in the shim's process group that started after the lifeline.
+// takes the reaper's children in the shim's process group that started within 100 ms after the
+// lifeline (clock ticks), which is the child, or a sibling's child orphaned the same way.
 // `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` adds to $found, as
-// "pid/start" words, the child and the descendants of everything in $found; `freeze` stops the
+// "pid/start" words, the child and the descendants of everything in $found (from the kernel's
+// per-thread children lists, or a whole-system snapshot where they are missing); `freeze` stops the
 // tree with SIGSTOP until a snapshot finds no new process, so that nothing forks out of reach
 // between the snapshot and the signal (a dying parent's new child would be reparented away).
 const SCRIPT = `
@@ -51,9 +53,34 @@ snapshot() {
     done)
   fi
 }
+kids() {
+  kids=
+  [ -d /proc/$1/task ] || return 0
+  for t in /proc/$1/task/*/children; do
+    [ -e "$t" ] || return 1
+    k=; read -r k 2>/dev/null <"$t"; kids="$kids $k"
+  done
+}
 tree() {
+  found=" $pid/$root$found"
+  if [ -n "$proc" ] && kids "$pid"; then
+    frontier=; for e in $found; do frontier="$frontier \${e%%/*}"; done
+    while [ -n "$frontier" ]; do
+      next=
+      for p in $frontier; do
+        kids "$p" || kids=
+        for k in $kids; do
+          case "$found " in *" $k/"*) continue;; esac
+          ident "$k"; [ -n "$id" ] || continue
+          found="$found $k/$id"; next="$next $k"
+        done
+      done
+      frontier=$next
+    done
+    return 0
+  fi
   snapshot
-  found=" $pid/$root$found"; frontier=" "
+  frontier=" "
   for e in $found; do frontier="$frontier\${e%%/*} "; done
   while [ "$frontier" != " " ]; do
     next=" "
@@ -105,12 +132,12 @@ orphan() {
     n=$((n + 1)); [ "$n" -gt 200 ] && return 0
     sleep 0.01 2>/dev/null || sleep 1
   done
-  reaper=$2
+  reaper=$2; found=
   for f in /proc/[0-9]*/stat; do
     read -r s 2>/dev/null <"$f" || continue
     p=\${s%% *}; s=\${s##*) }; set -- $s
-    if [ "$1" != Z ] && [ "$2" = "$reaper" ] && [ "$3" = "$group" ] && [ "$p" != $$ ] && [ "\${20}" -ge "$born" ]; then
-      pid=$p; root=\${20}
+    if [ "$1" != Z ] && [ "$2" = "$reaper" ] && [ "$3" = "$group" ] && [ "$p" != $$ ] && [ "\${20}" -ge "$born" ] && [ "\${20}" -le $((born + 10)) ]; then
+      found="$found $p/\${20}"; pid=$p; root=\${20}
     fi
   done
   [ -n "$pid" ] && stop
