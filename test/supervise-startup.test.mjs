@@ -29,7 +29,6 @@ function pidsWith(text) {
 
 test('sea --no-exec: SIGTERM, SIGINT or SIGKILL at any moment of start-up (0-100 ms, every 2 ms) leaves no connector running', { skip: !seaShim() && 'the executable is not built', timeout: 300_000 }, async () => {
   const dir = tempDir();
-  const env = { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) };
   const tries = SIGNALS.flatMap((signal) => DELAYS.map((delay) => ({ signal, delay })));
   const survivors = [];
   let started = 0;
@@ -40,6 +39,8 @@ test('sea --no-exec: SIGTERM, SIGINT or SIGKILL at any moment of start-up (0-100
     const connector = signal === 'SIGINT'
       ? ['/bin/sh', '-c', `: > '${startedFile}'; exec sleep ${marker}`]
       : ['/bin/sh', '-c', `: > '${startedFile}'; sleep ${marker}; :`];
+    // A port per try: `start` checks by binding it, and tries run side by side.
+    const env = { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) };
     const shim = startShim(seaShim(), ['--no-exec', 'start', '--', ...connector], { env, stdio: 'ignore' });
     await new Promise((resolve) => setTimeout(resolve, delay));
     process.kill(shim.pid, signal);
