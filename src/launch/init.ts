@@ -11,6 +11,7 @@
  * and keeps the timer). Where nothing can be written and executed (a read-only root with no
  * writable tmpfs, a noexec /tmp), the caller supervises with Node as before, after one warning.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -90,8 +91,11 @@ function installInit(binary: Buffer): string | { reason: string } {
         fs.writeFileSync(temporary, binary, { mode: 0o700 });
         fs.renameSync(temporary, file);
       }
-      // X_OK fails on a noexec mount, before an exec that would abort.
+      // X_OK fails on a noexec mount; a trial run catches the rest (a binary the kernel cannot run
+      // here, as under an emulator without binfmt_misc), before an exec that would abort.
       fs.accessSync(file, fs.constants.X_OK);
+      const trial = spawnSync(file, ['--version'], { stdio: 'ignore', timeout: 2000, env: {} });
+      if (trial.error || trial.status !== 0) throw new Error(`it does not run here (${(trial.error as NodeJS.ErrnoException | undefined)?.code ?? `status ${trial.status}`})`);
       return file;
     } catch (error) {
       reasons.push(`${base}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
