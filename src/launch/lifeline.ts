@@ -62,7 +62,7 @@ kids() {
   done
 }
 tree() {
-  found=" $pid/$root$found"
+  case "$found " in *" $pid/$root "*) ;; *) found=" $pid/$root$found";; esac
   if [ -n "$proc" ] && kids "$pid"; then
     frontier=; for e in $found; do frontier="$frontier \${e%%/*}"; done
     while [ -n "$frontier" ]; do
@@ -100,7 +100,7 @@ freeze() {
   while :; do
     known=$found; tree; new=
     for e in $found; do case "$known " in *" $e "*) ;; *) new="$new $e";; esac; done
-    [ -z "$new" ] && return 0
+    [ -z "$new" ] && { found=$known; return 0; }
     found=$new; signal_tree STOP; found="$known$new"
   done
 }
