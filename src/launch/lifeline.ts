@@ -12,9 +12,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 /** $0 of the lifeline's shell: how it shows in `ps`. */
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
-const POLL_MS = 50;
+const POLL_MS = 10;
 
-// $1: ticks of 50 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
+// $1: ticks of 10 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
 // to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
 // End of file before any PID: the shim died inside spawn (between fork and exec, before it could
 // write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
@@ -119,7 +119,7 @@ stop() {
       signal_tree KILL
       return 0
     fi
-    sleep 0.05 2>/dev/null || { sleep 1; n=$((n + 19)); }
+    sleep 0.01 2>/dev/null || { sleep 1; n=$((n + 99)); }
     n=$((n + 1))
   done
 }
