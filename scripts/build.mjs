@@ -15,6 +15,7 @@ import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
 import { compactElf } from './elf-compact.mjs';
 import { signMachO } from './macho-codesign.mjs';
 import { stripElf } from './elf-strip.mjs';
+import { initAsset } from './init-binary.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
@@ -39,7 +40,7 @@ export const CODE_CACHE_FLAGS = ['--random-seed=1'];
 const SEA_MAIN = 'ndc-shim-main.cjs';
 
 /** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
-const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'scripts/macho-codesign.mjs', 'dist-config/node.json'].map((file) => join(root, file));
+const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'scripts/macho-codesign.mjs', 'scripts/init-binary.mjs', 'dist-config/node.json'].map((file) => join(root, file));
 
 /** What an executable embeds (its main script and the wrapped bundles) and how it is made. */
 const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets), ...RECIPE].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
@@ -211,7 +212,7 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
     }
     const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
     // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
-    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}) };
+    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}), ...initAsset(target, warnings) };
     const failed = bakeSea({ target, main: sea.main, assets, output });
     if (failed) {
       skipped.push({ target, reason: failed });

@@ -5,7 +5,6 @@ import { describeError } from './errors';
 import { endByBrokenPipe, isBrokenPipe, writeErrorLine, writeOut } from './output';
 import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
-import { LIFELINE_FLAG } from './launch/lifeline-flag';
 import { readEnv } from './platform';
 import { guardStdio } from './stdio';
 import { currentRuntime, type Runtime } from './runtime';
@@ -54,11 +53,6 @@ async function main(): Promise<void> {
   process.on('uncaughtException', lastResort);
   process.on('unhandledRejection', lastResort);
   const runtime = currentRuntime();
-  if (runtime.args[0] === LIFELINE_FLAG) {
-    const { runLifeline } = require('./launch/lifeline') as typeof import('./launch/lifeline');
-    return runLifeline(runtime.args.slice(1), runtime.facts);
-  }
-
   logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
   try {
     const commandLine = parseCommandLine(runtime.args);

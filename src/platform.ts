@@ -80,6 +80,19 @@ export function forwardedSignals(facts: PlatformFacts): NodeJS.Signals[] {
 }
 
 /**
+ * The shell that runs the lifeline (see launch/lifeline.ts): any POSIX `sh`. None on Windows, where
+ * the child is in the shim's job object and dies with it.
+ */
+export const lifelineShell = (facts: PlatformFacts): string | undefined => (facts.family === 'posix' ? '/bin/sh' : undefined);
+
+/**
+ * A command that ends a process and all its descendants at once, where the supervisor does not
+ * reach them with signals (Windows: `taskkill /T /F`). Undefined on POSIX: launch/tree.ts signals them.
+ */
+export const treeKillCommand = (facts: PlatformFacts, pid: number): string[] | undefined =>
+  (facts.family === 'windows' ? ['taskkill', '/T', '/F', '/PID', String(pid)] : undefined);
+
+/**
  * Signals whose default action dumps core. When the child dies by one, the shim exits with
  * 128+N instead of re-raising it: re-raising could write a core file of the shim itself into the
  * working directory (the user's configuration directory under `start`).

@@ -1,4 +1,4 @@
-/** Signal facts the supervisor needs: numbers, terminal foreground, process identity. */
+/** Signal facts the supervisor needs: numbers, terminal foreground (the process tree is in launch/tree.ts). */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { PlatformFacts } from './platform';
@@ -27,34 +27,14 @@ export function inTerminalForeground(facts: PlatformFacts): boolean {
   }
 }
 
-interface ProcStat { state: string; pgrp: number; ttyNr: number; tpgid: number; startTime: string }
+interface ProcStat { pgrp: number; ttyNr: number; tpgid: number }
 
 function readProcStat(pid: number): ProcStat | undefined {
   try {
     const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: fields start after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]), startTime: fields[19] };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * What identifies a process beyond its PID, which the system may reuse once it is gone: its start
- * time. Undefined when the process does not exist, has exited, or cannot be read.
- */
-export function processIdentity(pid: number, facts: PlatformFacts): string | undefined {
-  // A zombie has finished: it only waits to be reaped, and counts as gone.
-  if (facts.platform === 'linux') {
-    const stat = readProcStat(pid);
-    return stat && stat.state !== 'Z' ? stat.startTime : undefined;
-  }
-  try {
-    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-    const [state, ...started] = execFileSync('ps', ['-o', 'stat=,lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 })
-      .trim().split(/\s+/);
-    return state && !state.startsWith('Z') ? started.join(' ') : undefined;
+    return { pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]) };
   } catch {
     return undefined;
   }

@@ -105,7 +105,7 @@ for (const [target, cpuType] of [['macos-x64', 0x01000007], ['macos-arm64', 0x01
     closeSync(fd);
     assert.equal(header.readUInt32LE(0), 0xfeedfacf);
     assert.equal(header.readUInt32LE(4), cpuType);
-    assert.ok(readFileSync(dist(`ndc-shim-${target}`)).includes(Buffer.from('internal-lifeline')), 'the shim\'s bundle is inside');
+    assert.ok(readFileSync(dist(`ndc-shim-${target}`)).includes(Buffer.from('ndc-shim-lifeline')), 'the shim\'s bundle is inside');
   });
 }
 

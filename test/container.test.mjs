@@ -1,10 +1,12 @@
 // As a container's entrypoint (PID 1 in its own PID namespace, made with `unshare` as root): the
-// shim supervises instead of exec'ing, so a connector without a SIGTERM handler still stops on
-// `docker stop`; the status is 128+N or the connector's own; its own children never linger as zombies.
+// shim does not exec the connector but an init (the embedded static tini), so a connector without a
+// SIGTERM handler still stops on `docker stop`, every orphan is reaped, the status is 128+N or the
+// connector's own, and no Node process stays resident. Where nothing can be written (a read-only
+// root), it supervises with Node after one warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SEA, RECORDER, NODE, seaShim, start, exited, tempDir, waitFor, readIfExists, freePort, isAlive, track } from './helpers.mjs';
 
@@ -81,6 +83,39 @@ test('PID 1: a connector that ignores SIGTERM is SIGKILLed after --kill-after; a
 
   const clean = await asPid1(['serve', '--', 'sh', '-c', 'exit 7'], { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) });
   assert.equal((await exited(clean.container, 5000)).code, 7);
+});
+
+test('PID 1: 50 orphans reparented to the shim leave no zombie after a second; no Node stays resident, no lifeline', { skip }, async () => {
+  const dir = tempDir();
+  const ready = join(dir, 'ready');
+  const script = `for i in $(seq 50); do (sleep 1 &); done; : > '${ready}'; exec sleep 30`;
+  const { container, shimPid } = await asPid1(['serve', '--', '/bin/sh', '-c', script], { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) });
+  await waitFor(() => readIfExists(ready) !== '' || childrenOf(shimPid).length > 50, 10000, 'the orphans to be made');
+  assert.ok(childrenOf(shimPid).length > 50, 'the orphans were reparented to PID 1');
+  await new Promise((resolve) => setTimeout(resolve, 1000 + 1000));
+  const children = childrenOf(shimPid);
+  assert.deepEqual(children.filter((pid) => stateOf(pid) === 'Z'), [], 'no zombie under PID 1');
+  assert.equal(children.length, 1, 'only the connector is left');
+  assert.notEqual(readlinkSync(`/proc/${shimPid}/exe`), realpathSync(SEA), 'PID 1 is the init, not the shim\'s runtime');
+  assert.ok(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${shimPid}/status`, 'utf8'))[1]) < 4096, 'the init is small');
+  assert.equal(children.filter((pid) => readIfExists(`/proc/${pid}/cmdline`).includes('ndc-shim-lifeline')).length, 0, 'no lifeline at PID 1');
+  process.kill(shimPid, 'SIGTERM');
+  assert.equal((await exited(container, 5000)).code, 143);
+});
+
+test('PID 1 with a read-only root and /dev/shm: one warning, then Node supervision; SIGTERM still ends the connector (143)', { skip }, async () => {
+  const readOnly = 'mount -t tmpfs -o ro tmpfs /tmp && mount -t tmpfs -o ro tmpfs /dev/shm && exec "$@"';
+  const container = start('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '/bin/sh', '-c', readOnly, 'sh', SEA, 'serve', '--', 'sleep', '30'],
+    { env: { ...process.env, TMPDIR: '/tmp', HASURA_CONNECTOR_PORT: String(await freePort()) } });
+  const shimPid = await waitFor(() => childrenOf(container.pid)[0], 5000, 'the shim to start');
+  track(shimPid);
+  await waitFor(() => childrenOf(shimPid).some((pid) => readIfExists(`/proc/${pid}/cmdline`).startsWith('sleep')), 10000, 'the connector');
+  assert.equal(readlinkSync(`/proc/${shimPid}/exe`), realpathSync(SEA), 'the shim supervises');
+  process.kill(shimPid, 'SIGTERM');
+  assert.equal((await exited(container, 5000)).code, 143);
+  const lines = container.output.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, container.output.stderr);
+  assert.match(lines[0], /PID 1 .*cannot reap.*(\/tmp|\/dev\/shm)/);
 });
 
 test('examples/Dockerfile: the shim is the entrypoint, serve the command, and every file it copies exists', async () => {

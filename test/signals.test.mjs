@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, RECORDER, NODE, SEA, seaShim, startShim, exited, tempDir, waitFor, readIfExists, isAlive, processesMatching, track } from './helpers.mjs';
+import { SHIMS, RECORDER, NODE, SEA, seaShim, startShim, exited, tempDir, waitFor, readIfExists, isAlive, track } from './helpers.mjs';
 
 const SUPERVISORS = SHIMS.map((shim) => ({ shim, flags: shim.execs ? ['--no-exec'] : [], label: shim.execs ? `${shim.name} --no-exec` : `${shim.name} supervise` }));
 
@@ -17,6 +17,15 @@ async function startRecorder(shim, flags, { extraEnv = {}, shimArgs = [] } = {})
   track(recorderPid);
   const received = () => readIfExists(files.record).split('\n').filter(Boolean);
   return { child, recorderPid, received, files };
+}
+
+/** The lifeline the shim `shimPid` started (a /bin/sh named ndc-shim-lifeline), found while the shim lives. */
+function lifelineOf(shimPid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch { /* gone */ }
+  return children.find((pid) => readIfExists(`/proc/${pid}/cmdline`).split('\0').includes('ndc-shim-lifeline'));
 }
 
 const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGPIPE', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR', 'SIGXCPU', 'SIGXFSZ', 'SIGCONT'];
@@ -56,24 +65,28 @@ for (const { shim, flags, label } of SUPERVISORS) {
 
   test(`${label}: when the shim is SIGKILLed, the child is gone within the grace period plus one second`, async () => {
     const polite = await startRecorder(shim, flags, { shimArgs: ['--kill-after', '2'] });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the lifeline starts beside the child
-    process.kill(polite.child.pid, 'SIGKILL');
+    process.kill(polite.child.pid, 'SIGKILL'); // the lifeline started before the child
     await waitFor(() => !isAlive(polite.recorderPid), 1000 + 500, 'a child that obeys SIGTERM to go');
-    assert.deepEqual(polite.received(), ['SIGTERM']);
+    // The lifeline freezes the tree (SIGSTOP), sends SIGTERM, then SIGCONT: a handler may see the SIGCONT.
+    assert.deepEqual(polite.received().filter((name) => name !== 'SIGCONT'), ['SIGTERM']);
 
     const stubborn = await startRecorder(shim, flags, { extraEnv: { IGNORE_TERM: '1' }, shimArgs: ['--kill-after', '1'] });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lifeline = track(lifelineOf(stubborn.child.pid));
+    assert.ok(lifeline, 'a lifeline beside the child');
     process.kill(stubborn.child.pid, 'SIGKILL');
     await waitFor(() => !isAlive(stubborn.recorderPid), 1000 + 1000 + 500, 'a child that ignores SIGTERM to be killed');
-    await waitFor(() => processesMatching(`--internal-lifeline ${stubborn.recorderPid}`).length === 0, 2000, 'the lifeline to leave');
+    await waitFor(() => !isAlive(lifeline), 2000, 'the lifeline to leave');
+    assert.deepEqual(stubborn.received().filter((name) => name !== 'SIGCONT'), ['SIGTERM'], 'SIGTERM first, then SIGKILL after the grace');
   });
 
   test(`${label}: no helper process is left behind after the child exits`, async () => {
-    const { child, recorderPid } = await startRecorder(shim, flags);
-    await waitFor(() => processesMatching(`--internal-lifeline ${recorderPid}`).length === 1, 5000, 'the lifeline to start');
+    const { child } = await startRecorder(shim, flags);
+    const lifeline = track(lifelineOf(child.pid));
+    assert.ok(lifeline, 'a lifeline beside the child');
+    assert.ok(Number(/^VmRSS:\s+(\d+)/m.exec(readIfExists(`/proc/${lifeline}/status`))?.[1]) < 8192, 'the lifeline is a small shell, not a second runtime');
     process.kill(child.pid, 'SIGTERM');
     await exited(child);
-    await waitFor(() => processesMatching(`--internal-lifeline ${recorderPid}`).length === 0, 2000, 'the lifeline to leave');
+    await waitFor(() => !isAlive(lifeline), 1000, 'the lifeline to leave with the shim');
   });
 }
 
@@ -84,7 +97,7 @@ test('sea exec: the connector takes over the shim\'s PID and nothing of the shim
   const seaPath = realpathSync(SEA);
   const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
   assert.deepEqual(children.filter((pid) => readlinkSync(`/proc/${pid}/exe`) === seaPath), [], 'no shim process under the connector');
-  assert.deepEqual(processesMatching(`--internal-lifeline ${child.pid}`), [], 'no lifeline: nothing to supervise');
+  assert.equal(children.filter((pid) => readIfExists(`/proc/${pid}/cmdline`).includes('ndc-shim-lifeline')).length, 0, 'no lifeline: nothing to supervise');
   assert.doesNotMatch(readFileSync(`/proc/${child.pid}/status`, 'utf8'), /^Threads:\s+1$/m, 'sanity: a Node process');
   process.kill(child.pid, 'SIGUSR2');
   await waitFor(() => received().includes('SIGUSR2'), 5000, 'SIGUSR2 to arrive directly');

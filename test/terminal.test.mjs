@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHIMS, RECORDER, NODE, FIXTURES, start, exited, tempDir, waitFor, readIfExists, isAlive, track } from './helpers.mjs';
 
@@ -51,6 +51,18 @@ for (const shim of SHIMS) {
     assert.ok(isAlive(shimPid), 'the shim waits for its child');
     process.kill(shimPid, 'SIGTERM');
     await waitFor(() => !isAlive(recorderPid) && !isAlive(shimPid), 5000, 'both to end');
+    term.driver.stdin.end();
+    await exited(term.driver);
+  });
+
+  test(`${label}: a connector that reads the terminal gets what is typed (it stays in the foreground group: no SIGTTIN)`, { skip: !havePython && 'python3 with pty is not installed' }, async () => {
+    const dir = tempDir();
+    const answer = join(dir, 'answer');
+    const term = terminal([...shim.command, ...flags, 'start', '--', '/bin/sh', '-c', `: > '${answer}.ready'; read line; echo "got:$line" > '${answer}'`], {});
+    await waitFor(() => existsSync(`${answer}.ready`), 10000, 'the connector to start');
+    term.type(Buffer.from('hello\n').toString('hex'));
+    await waitFor(() => readIfExists(answer), 5000, 'the connector to read the line');
+    assert.equal(readIfExists(answer), 'got:hello\n');
     term.driver.stdin.end();
     await exited(term.driver);
   });

@@ -116,5 +116,7 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     execChild(plan);
   }
   const { superviseChild } = require('../launch/supervise') as typeof import('../launch/supervise');
-  await superviseChild(plan, { facts: runtime.facts, logger, selfCommand: runtime.selfCommand });
+  await superviseChild(plan, {
+    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: commandLine.options.killAfter !== undefined,
+  });
 }

@@ -1,77 +1,191 @@
 /**
- * The lifeline: a small helper that ends the child if the supervising shim dies without saying so,
- * SIGKILL included (nothing inside a killed process can run). It runs in its own session, outside
- * the terminal's reach, and holds the read end of a pipe from the shim. When the pipe closes
- * without the word "done", the shim is gone: if the child is still the same process (PID and start
- * time), the lifeline sends it SIGTERM, then SIGKILL after the grace period.
- *
- * Unlike a watchdog that polls its parent, it costs nothing while waiting, never signals a
- * recycled PID, and cannot be stopped by Ctrl+C meant for the connector.
+ * The lifeline (POSIX): ends the child's whole tree if the supervising shim dies without saying so,
+ * SIGKILL included (nothing inside a killed process can run). It is a `/bin/sh` (about 1.5 MB,
+ * no JavaScript runtime) in its own session, outside the terminal's reach, holding the read end of
+ * a pipe from the shim. It starts BEFORE the child, and the shim writes the child's PID to it as
+ * soon as spawn returns, so the child never runs unwatched. When the pipe closes without the word
+ * "done", the shim is gone: the lifeline freezes the child's tree (/proc, or `ps` without it), sends
+ * SIGTERM (and SIGCONT) to every process still the same one (PID and start time), then SIGKILL to
+ * what is left after the grace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { PlatformFacts } from '../platform';
-import { processIdentity } from '../signals';
 
-import { LIFELINE_FLAG } from './lifeline-flag';
-const POLL_MS = 50;
+/** $0 of the lifeline's shell: how it shows in `ps`. */
+export const LIFELINE_NAME = 'ndc-shim-lifeline';
+const POLL_MS = 10;
+
+// $1: ticks of 10 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
+// to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
+// End of file before any PID: the shim died inside spawn (between fork and exec, before it could
+// write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
+// takes the reaper's children in the shim's process group that started within 100 ms after the
+// lifeline (clock ticks), which is the child, or a sibling's child orphaned the same way.
+// `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` adds to $found, as
+// "pid/start" words, the child and the descendants of everything in $found (from the kernel's
+// per-thread children lists, or a whole-system snapshot where they are missing); `freeze` stops the
+// tree with SIGSTOP until a snapshot finds no new process, so that nothing forks out of reach
+// between the snapshot and the signal (a dying parent's new child would be reparented away).
+const SCRIPT = `
+ticks=$1
+proc=; [ -r /proc/self/stat ] && proc=1
+ident() {
+  id=
+  if [ -n "$proc" ]; then
+    read -r s 2>/dev/null </proc/$1/stat || return 0
+    s=\${s##*) }; set -- $s
+    [ "$1" = Z ] || id=\${20}
+  else
+    set -- $(ps -o stat=,lstart= -p "$1" 2>/dev/null)
+    case $1 in ''|Z*) ;; *) shift; IFS=_; id="$*"; unset IFS;; esac
+  fi
+}
+snapshot() {
+  table=
+  if [ -n "$proc" ]; then
+    for f in /proc/[0-9]*/stat; do
+      read -r s 2>/dev/null <"$f" || continue
+      p=\${s%% *}; s=\${s##*) }; set -- $s
+      [ "$1" = Z ] || table="$table $p/$2/\${20}"
+    done
+  else
+    table=$(ps -A -o pid=,ppid=,stat=,lstart= 2>/dev/null | while read -r p pp st rest; do
+      case $st in Z*) ;; *) set -- $rest; IFS=_; printf ' %s/%s/%s' "$p" "$pp" "$*"; unset IFS;; esac
+    done)
+  fi
+}
+kids() {
+  kids=
+  [ -d /proc/$1/task ] || return 0
+  for t in /proc/$1/task/*/children; do
+    [ -e "$t" ] || return 1
+    k=; read -r k 2>/dev/null <"$t"; kids="$kids $k"
+  done
+}
+tree() {
+  case "$found " in *" $pid/$root "*) ;; *) found=" $pid/$root$found";; esac
+  if [ -n "$proc" ] && kids "$pid"; then
+    frontier=; for e in $found; do frontier="$frontier \${e%%/*}"; done
+    while [ -n "$frontier" ]; do
+      next=
+      for p in $frontier; do
+        kids "$p" || kids=
+        for k in $kids; do
+          case "$found " in *" $k/"*) continue;; esac
+          ident "$k"; [ -n "$id" ] || continue
+          found="$found $k/$id"; next="$next $k"
+        done
+      done
+      frontier=$next
+    done
+    return 0
+  fi
+  snapshot
+  frontier=" "
+  for e in $found; do frontier="$frontier\${e%%/*} "; done
+  while [ "$frontier" != " " ]; do
+    next=" "
+    for e in $table; do
+      p=\${e%%/*}; r=\${e#*/}; pp=\${r%%/*}
+      case $frontier in *" $pp "*) case "$found " in *" $p/"*) ;; *) found="$found $p/\${r#*/}"; next="$next$p ";; esac;; esac
+    done
+    frontier=$next
+  done
+}
+signal_tree() {
+  for e in $found; do
+    ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && kill -s "$1" "\${e%%/*}" 2>/dev/null
+  done
+}
+freeze() {
+  while :; do
+    known=$found; tree; new=
+    for e in $found; do case "$known " in *" $e "*) ;; *) new="$new $e";; esac; done
+    [ -z "$new" ] && { found=$known; return 0; }
+    found=$new; signal_tree STOP; found="$known$new"
+  done
+}
+alive() {
+  for e in $found; do ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && return 0; done
+  return 1
+}
+stop() {
+  freeze
+  signal_tree TERM
+  signal_tree CONT
+  n=0
+  while alive; do
+    if [ "$n" -ge "$ticks" ]; then
+      freeze
+      signal_tree KILL
+      return 0
+    fi
+    sleep 0.01 2>/dev/null || { sleep 1; n=$((n + 99)); }
+    n=$((n + 1))
+  done
+}
+orphan() {
+  [ -n "$group" ] || return 0
+  n=0
+  while :; do
+    read -r s </proc/$$/stat; s=\${s##*) }; set -- $s
+    [ "$2" != "$shim" ] && break
+    n=$((n + 1)); [ "$n" -gt 200 ] && return 0
+    sleep 0.01 2>/dev/null || sleep 1
+  done
+  reaper=$2; found=
+  for f in /proc/[0-9]*/stat; do
+    read -r s 2>/dev/null <"$f" || continue
+    p=\${s%% *}; s=\${s##*) }; set -- $s
+    if [ "$1" != Z ] && [ "$2" = "$reaper" ] && [ "$3" = "$group" ] && [ "$p" != $$ ] && [ "\${20}" -ge "$born" ] && [ "\${20}" -le $((born + 10)) ]; then
+      found="$found $p/\${20}"; pid=$p; root=\${20}
+    fi
+  done
+  [ -n "$pid" ] && stop
+}
+group=; pid=
+if [ -n "$proc" ]; then
+  read -r s </proc/$$/stat; s=\${s##*) }; set -- $s; shim=$2; born=\${20}
+  read -r s 2>/dev/null </proc/$shim/stat && { s=\${s##*) }; set -- $s; group=$3; }
+fi
+IFS= read -r pid || { pid=; orphan; exit 0; }
+case $pid in ''|*[!0-9]*) exit 0;; esac
+ident "$pid"; root=$id
+IFS= read -r word
+[ "$word" = done ] || [ -z "$root" ] && exit 0
+found=
+stop
+`;
 
 export interface Lifeline {
+  /** Tells the lifeline which child to watch: call as soon as spawn returns. */
+  watch(pid: number): void;
   /** The child ended normally: the lifeline exits without acting. */
   release(): void;
 }
 
-/** Starts the lifeline for `childPid`; `selfCommand` re-invokes this shim (executable + leading args). */
-export function startLifeline(selfCommand: string[], childPid: number, identity: string, graceSeconds: number): Lifeline {
-  const helper: ChildProcess = spawn(selfCommand[0], [...selfCommand.slice(1), LIFELINE_FLAG, String(childPid), identity, String(graceSeconds)], {
+/** Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL. */
+export function startLifeline(shell: string, graceSeconds: number): Lifeline {
+  const ticks = Math.max(0, Math.ceil((graceSeconds * 1000) / POLL_MS));
+  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks)], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
-    // The helper inherits no variables of the connector's: it only needs to run.
-    env: { PATH: process.env.PATH ?? '' },
+    // The helper inherits no variables of the connector's: it only needs to find `ps` and `sleep`.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   });
   helper.on('error', () => { /* spawn failure: the child is still supervised while the shim lives */ });
-  helper.stdin?.on('error', () => { /* the helper is gone: nothing to release */ });
+  helper.stdin?.on('error', () => { /* the helper is gone: nothing to tell it */ });
   helper.unref();
+  // Writing to a lifeline that someone killed would raise SIGPIPE in the shim, which forwards it.
+  const gone = () => helper.exitCode !== null || helper.signalCode !== null;
   (helper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   return {
+    // An empty pipe takes a short write at once (libuv writes before queueing), so the PID is
+    // with the lifeline before the shim runs anything else.
+    watch(pid) {
+      if (!gone()) helper.stdin?.write(`${pid}\n`);
+    },
     release() {
-      helper.stdin?.end('done\n');
+      if (!gone()) helper.stdin?.end('done\n');
     },
   };
-}
-
-/** The helper's own main: wait for the pipe to close, then act only if the shim did not say "done". */
-export function runLifeline(args: string[], facts: PlatformFacts): void {
-  const [pidText, identity, graceText] = args;
-  const pid = Number(pidText);
-  const graceMs = Math.max(0, Number(graceText) * 1000);
-  let released = false;
-  let received = '';
-  process.stdin.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-    if (received.includes('done')) released = true;
-  });
-  process.stdin.on('error', () => {});
-  process.stdin.on('close', () => {
-    if (released || !pid) process.exit(0);
-    const sameChild = () => processIdentity(pid, facts) === identity;
-    if (!sameChild()) process.exit(0);
-    signal(pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    const timer = setInterval(() => {
-      if (!sameChild()) process.exit(0);
-      if (Date.now() >= deadline) {
-        signal(pid, 'SIGKILL');
-        clearInterval(timer);
-        process.exit(0);
-      }
-    }, POLL_MS);
-  });
-}
-
-function signal(pid: number, name: NodeJS.Signals) {
-  try {
-    process.kill(pid, name);
-  } catch {
-    /* already gone */
-  }
 }

@@ -1,0 +1,86 @@
+// Supervise mode reaches the child's whole tree: a connector started through a launcher (a .sh that
+// runs node without exec, an npm-style bin that spawns the server) leaves nothing behind after
+// SIGTERM to the shim, Ctrl+C at a terminal, or a SIGKILL of the shim, and its port is free again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SHIMS, NODE, FIXTURES, start, startShim, exited, tempDir, waitFor, readIfExists, isAlive, track, freePort } from './helpers.mjs';
+
+const SUPERVISORS = SHIMS.map((shim) => ({ shim, flags: shim.execs ? ['--no-exec'] : [], label: shim.execs ? `${shim.name} --no-exec` : `${shim.name} supervise` }));
+const CONNECTORS = [
+  { name: 'a .sh running node without exec', argv: [join(FIXTURES, 'tree-launcher.sh')] },
+  { name: 'an npm-style bin spawning the server', argv: [NODE, join(FIXTURES, 'npm-bin.cjs')] },
+];
+const havePython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
+
+const portIsFree = (port) => new Promise((resolve) => {
+  const server = createServer();
+  server.once('error', () => resolve(false));
+  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+});
+
+async function startTree(shim, flags, connector, { shimArgs = [], extraEnv = {} } = {}) {
+  const dir = tempDir();
+  const port = await freePort();
+  const ready = join(dir, 'ready');
+  const env = { ...process.env, READY_FILE: ready, HASURA_CONNECTOR_PORT: String(port), ...extraEnv };
+  const child = startShim(shim, [...flags, ...shimArgs, 'start', '--', ...connector.argv], { env });
+  const serverPid = track(Number(await waitFor(() => readIfExists(ready), 10000, 'the server to listen')));
+  assert.notEqual(serverPid, child.pid);
+  return { child, serverPid, port };
+}
+
+async function assertNothingLeft(serverPid, port, timeoutMs = 3000) {
+  await waitFor(() => !isAlive(serverPid), timeoutMs, `the server (pid ${serverPid}) to end`);
+  assert.equal(await waitFor(() => portIsFree(port), 3000, `port ${port} to be free`), true);
+}
+
+for (const { shim, flags, label } of SUPERVISORS) {
+  for (const connector of CONNECTORS) {
+    test(`${label}, ${connector.name}: SIGTERM to the shim ends the server too; the port is free`, async () => {
+      const { child, serverPid, port } = await startTree(shim, flags, connector);
+      process.kill(child.pid, 'SIGTERM');
+      await exited(child, 5000);
+      await assertNothingLeft(serverPid, port);
+    });
+
+    test(`${label}, ${connector.name}: when the shim is SIGKILLed, the lifeline ends the server; the port is free`, async () => {
+      const { child, serverPid, port } = await startTree(shim, flags, connector);
+      process.kill(child.pid, 'SIGKILL');
+      await exited(child, 5000);
+      await assertNothingLeft(serverPid, port);
+    });
+
+    test(`${label}, ${connector.name}: a server that ignores SIGTERM is SIGKILLed after --kill-after, by the shim or by the lifeline`, async () => {
+      const options = { shimArgs: ['--kill-after', '1'], extraEnv: { IGNORE_TERM: '1' } };
+      const stubborn = await startTree(shim, flags, connector, options);
+      process.kill(stubborn.child.pid, 'SIGTERM');
+      await exited(stubborn.child, 5000);
+      assert.equal(isAlive(stubborn.serverPid), false, 'the shim waited for the server it asked to stop');
+      await assertNothingLeft(stubborn.serverPid, stubborn.port);
+
+      const orphaned = await startTree(shim, flags, connector, options);
+      process.kill(orphaned.child.pid, 'SIGKILL');
+      await exited(orphaned.child, 5000);
+      await assertNothingLeft(orphaned.serverPid, orphaned.port, 1000 + 2000);
+    });
+
+    test(`${label}, ${connector.name}: Ctrl+C at a terminal ends the server; the port is free`, { skip: !havePython && 'python3 with pty is not installed' }, async () => {
+      const dir = tempDir();
+      const port = await freePort();
+      const files = { log: join(dir, 'screen'), pid: join(dir, 'pid'), ready: join(dir, 'ready') };
+      const driver = start('python3', [join(FIXTURES, 'pty-driver.py'), files.log, files.pid, '--', ...shim.command, ...flags, 'start', '--', ...connector.argv], {
+        env: { ...process.env, READY_FILE: files.ready, HASURA_CONNECTOR_PORT: String(port), TERM: 'dumb' }, stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      const serverPid = track(Number(await waitFor(() => readIfExists(files.ready), 10000, 'the server to listen')));
+      const shimPid = track(Number(readIfExists(files.pid)));
+      driver.stdin.write('03\n');
+      await waitFor(() => !isAlive(shimPid), 5000, 'the shim to end');
+      await assertNothingLeft(serverPid, port);
+      driver.stdin.end();
+      await exited(driver);
+    });
+  }
+}
