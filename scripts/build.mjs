@@ -15,7 +15,7 @@ import { LAUNCH_CACHE_NAME, LAUNCH_NAME, bundle } from './bundle.mjs';
 import { compactElf } from './elf-compact.mjs';
 import { signMachO } from './macho-codesign.mjs';
 import { stripElf } from './elf-strip.mjs';
-import { initAsset } from './init-binary.mjs';
+import { hasInit, initAsset } from './init-binary.mjs';
 import { baseNodeBinary, buildNode, cacheDir, distConfig, hostTarget, root } from './node-binaries.mjs';
 
 export const ALL_TARGETS = Object.keys(distConfig.targets);
@@ -40,7 +40,7 @@ export const CODE_CACHE_FLAGS = ['--random-seed=1'];
 const SEA_MAIN = 'ndc-shim-main.cjs';
 
 /** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
-const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'scripts/macho-codesign.mjs', 'scripts/init-binary.mjs', 'dist-config/node.json'].map((file) => join(root, file));
+const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'scripts/macho-codesign.mjs', 'scripts/init-binary.mjs', 'dist-config/node.json', 'dist-config/init.json'].map((file) => join(root, file));
 
 /** What an executable embeds (its main script and the wrapped bundles) and how it is made. */
 const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets), ...RECIPE].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');
@@ -147,13 +147,16 @@ function summaryTable(targets, built, skipped, isFresh) {
     const entry = built.find((b) => b.target === target);
     const name = executableName(target);
     const signature = (signed) => (target.startsWith('macos-') ? signed ?? 'unsigned' : 'n/a');
-    if (entry) return [name, mib(entry.size), distConfig.version, entry.codeCache ? 'yes' : hasCodeCache(target) ? 'missing' : 'n/a', signature(entry.signature)];
+    if (entry) {
+      return [name, mib(entry.size), distConfig.version, entry.codeCache ? 'yes' : hasCodeCache(target) ? 'missing' : 'n/a',
+        entry.init ? 'tini' : hasInit(target) ? 'missing' : 'n/a', signature(entry.signature)];
+    }
     const skip = skipped.find((s) => s.target === target);
     if (skip) return [name, `skipped: ${skip.reason}`];
-    if (!targets.includes(target) && isFresh(target)) return [name, mib(statSync(join(root, 'dist', name)).size), distConfig.version, '(built before)', ''];
+    if (!targets.includes(target) && isFresh(target)) return [name, mib(statSync(join(root, 'dist', name)).size), distConfig.version, '(built before)', '', ''];
     return [name, 'not built (not in --targets)'];
   });
-  const header = ['executable', 'size', 'Node', 'code cache', 'signature'];
+  const header = ['executable', 'size', 'Node', 'code cache', 'PID 1 init', 'signature'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.filter((row) => i === 0 || row.length > 2).map((row) => (row[i] ?? '').length)));
   const line = (row) => (row.length === 2 ? `${row[0].padEnd(widths[0])}  ${row[1]}` : row.map((cell, i) => cell.padEnd(widths[i])).join('  ')).trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
@@ -212,7 +215,8 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
     }
     const codeCache = launchCodeCache(target, sea.assets[LAUNCH_NAME], warnings);
     // Node's own code cache would only duplicate, for the tiny main script, what the launch cache holds.
-    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}), ...initAsset(target, warnings) };
+    const init = initAsset(target, warnings);
+    const assets = { ...sea.assets, ...(codeCache ? { [LAUNCH_CACHE_NAME]: codeCache } : {}), ...init };
     const failed = bakeSea({ target, main: sea.main, assets, output });
     if (failed) {
       skipped.push({ target, reason: failed });
@@ -229,7 +233,7 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
         warnings.push(`${target}: ${signature}; run "codesign --sign - ${executableName(target)}" on a Mac before shipping it${target.endsWith('arm64') ? ' (macOS kills unsigned arm64 executables)' : ''}`);
       }
     }
-    built.push({ target, file: output, size: statSync(output).size, codeCache: Boolean(codeCache), ...(signature ? { signature } : {}) });
+    built.push({ target, file: output, size: statSync(output).size, codeCache: Boolean(codeCache), init: Object.keys(init).length > 0, ...(signature ? { signature } : {}) });
     mkdirSync(STAMPS, { recursive: true });
     writeFileSync(join(STAMPS, target), bundleHash);
     log(`built ${executableName(target)}`);
@@ -242,6 +246,8 @@ export async function buildExecutables({ targets = ALL_TARGETS, strict = false, 
   log(summaryTable(targets, built, skipped, isFresh));
   const cacheless = built.filter((entry) => hasCodeCache(entry.target) && !entry.codeCache).map(({ target }) => target);
   if (strict && cacheless.length) throw new Error(`--strict: no code cache could be made for ${cacheless.join(', ')} (see the warning above)`);
+  const initless = built.filter((entry) => hasInit(entry.target) && !entry.init).map(({ target }) => target);
+  if (strict && initless.length) throw new Error(`--strict: no PID 1 init could be embedded in ${initless.join(', ')} (see the warning above)`);
   const unsigned = built.filter((entry) => entry.signature?.startsWith('unsigned')).map(({ target }) => target);
   if (strict && unsigned.length) throw new Error(`--strict: ${unsigned.join(', ')} could not be signed (see the warning above)`);
   if (strict && skipped.length) throw new Error(`--strict: ${skipped.length} target(s) skipped: ${skipped.map(({ target }) => target).join(', ')}`);

@@ -1,14 +1,18 @@
 // The static init that the Linux executables embed for PID 1 (src/launch/init.ts): Debian's
-// `tini-static` from the `tini` package of the target's architecture, fetched with
-// `apt-get download tini:<arch>` (the arm64 index needs `dpkg --add-architecture arm64`), unpacked
-// under .cache/tini/<arch>/, checked to be a static ELF for that machine, then brotli-compressed
-// into .cache/tini/init-<target>.br. Without it the executable still works; as PID 1 it then
-// supervises with Node (no reaping), and the build says so.
+// `tini-static` from the `tini` package of the target's architecture, at the version pinned in
+// dist-config/init.json, fetched with `apt-get download tini:<arch>=<version>` (the arm64 index
+// needs `dpkg --add-architecture arm64`), unpacked under .cache/tini/<version>/<arch>/, checked
+// against the pinned sha256 and to be a static ELF for that machine, then brotli-compressed into
+// .cache/tini/init-<target>.br. Without it the executable still works (as PID 1 it then supervises
+// with Node, without reaping) and the build says so; `--strict` refuses such a build.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants } from 'node:zlib';
-import { cacheDir } from './node-binaries.mjs';
+import { cacheDir, root } from './node-binaries.mjs';
+
+const pinned = JSON.parse(readFileSync(join(root, 'dist-config', 'init.json'), 'utf8'));
 
 /** Asset key, as src/launch/init.ts reads it. */
 export const INIT_ASSET = 'init.br';
@@ -27,18 +31,22 @@ function isStaticElfFor(bytes, machine) {
 }
 
 function fromDebianPackage(arch) {
-  const dir = join(cacheDir, 'tini', arch);
+  const dir = join(cacheDir, 'tini', pinned.version, arch);
   const binary = join(dir, 'usr', 'bin', 'tini-static');
   if (existsSync(binary)) return binary;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const download = spawnSync('apt-get', ['download', `tini:${arch}`], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const spec = `${pinned.debianPackage}:${arch}=${pinned.version}`;
+  const download = spawnSync('apt-get', ['download', spec], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   const deb = readdirSync(dir).find((name) => name.endsWith('.deb'));
-  if (!deb) throw new Error(`apt-get download tini:${arch} failed: ${(download.stderr || download.error?.message || '').trim().split('\n').pop()}`);
+  if (!deb) throw new Error(`apt-get download ${spec} failed: ${(download.stderr || download.error?.message || '').trim().split('\n').pop()}`);
   const unpack = spawnSync('dpkg-deb', ['-x', join(dir, deb), dir], { encoding: 'utf8', timeout: 60_000 });
   if (unpack.status !== 0 || !existsSync(binary)) throw new Error(`dpkg-deb -x ${deb} failed: ${(unpack.stderr || '').trim()}`);
   return binary;
 }
+
+/** Whether `target`'s executable embeds the init (the Linux ones). */
+export const hasInit = (target) => target in TARGETS;
 
 /** { [INIT_ASSET]: file } for a Linux target, or {} with a warning when it cannot be had. */
 export function initAsset(target, warnings) {
@@ -46,6 +54,8 @@ export function initAsset(target, warnings) {
   if (!spec) return {};
   try {
     const bytes = readFileSync(fromDebianPackage(spec.arch));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== pinned.sha256[spec.arch]) throw new Error(`tini-static of tini:${spec.arch}=${pinned.version} has sha256 ${sha256}, not the ${pinned.sha256[spec.arch]} pinned in dist-config/init.json`);
     if (!isStaticElfFor(bytes, spec.machine)) throw new Error(`tini-static of tini:${spec.arch} is not a static ${target} executable`);
     const file = initAssetFile(target);
     writeFileSync(file, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }));

@@ -72,6 +72,19 @@ test('--strict: a skipped target shows in the table with its reason and fails th
   assert.equal(result.stderr, 'build failed: --strict: 1 target(s) skipped: macos-x64\n');
 });
 
+test('--strict: a tini-static whose sha256 is not the pinned one is not embedded, shows in the table and fails the build', { timeout: 240000 }, async () => {
+  const dir = checkout();
+  const configFile = join(dir, 'dist-config', 'init.json');
+  const config = JSON.parse(readFileSync(configFile, 'utf8'));
+  config.sha256.amd64 = '0'.repeat(64);
+  writeFileSync(configFile, JSON.stringify(config));
+  const result = await run(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--strict', '--targets', 'linux-x64'], { cwd: dir, timeoutMs: 200000 });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /^warning: linux-x64: no init embedded, .*has sha256 [0-9a-f]{64}, not the 0{64} pinned in dist-config\/init\.json/m);
+  assert.match(result.stdout, /^ndc-shim-linux-x64 +[\d.]+ MiB +22\.\d+\.\d+ +yes +missing +n\/a$/m);
+  assert.equal(result.stderr, 'build failed: --strict: no PID 1 init could be embedded in linux-x64 (see the warning above)\n');
+});
+
 test('nothing comes from the network but the npm registry: with every other way out cut, macos-arm64 builds from the seeded base', { timeout: 240000 }, async () => {
   const dir = checkout();
   // Preloaded into every Node the build starts (pkg, the blob generator): any connection attempt fails the build.
