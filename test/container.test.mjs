@@ -85,6 +85,16 @@ test('PID 1: a connector that ignores SIGTERM is SIGKILLed after --kill-after; a
   assert.equal((await exited(clean.container, 5000)).code, 7);
 });
 
+test('PID 1: the connector under the init starts with default signal dispositions and an empty mask, not the runtime\'s ignored SIGPIPE', { skip }, async () => {
+  const dir = tempDir();
+  const out = join(dir, 'status');
+  const { container } = await asPid1(['serve', '--', '/bin/sh', '-c', `grep -E '^Sig(Ign|Blk):' /proc/self/status > '${out}'`],
+    { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) });
+  const status = await exited(container, 10000);
+  assert.equal(status.code, 0, container.output.stderr);
+  assert.equal(readIfExists(out), 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+});
+
 test('PID 1: 50 orphans reparented to the shim leave no zombie after a second; no Node stays resident, no lifeline', { skip }, async () => {
   const dir = tempDir();
   const ready = join(dir, 'ready');

@@ -17,6 +17,19 @@ type Execve = (file: string, args: string[], env: Record<string, string>) => nev
  */
 const RUNTIME_IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGPIPE', 'SIGXFSZ'];
 
+/**
+ * What every process.execve of the shim (the connector's, the PID 1 init's) must do first, so that
+ * what runs next starts as if the shim had never been there: no runtime warning on its stderr, the
+ * default disposition for the signals the runtime ignores, and fds 0-2 in the mode they came with.
+ */
+export function prepareForExec(): void {
+  // process.execve emits an ExperimentalWarning through the default 'warning' listener, which
+  // would print to the connector's stderr. The shim has no other use for warnings.
+  process.removeAllListeners('warning');
+  for (const signal of RUNTIME_IGNORED_SIGNALS) process.on(signal, () => {});
+  restoreStdio();
+}
+
 export function execChild(plan: LaunchPlan): never {
   const execve = (process as unknown as { execve?: Execve }).execve;
   if (!execve) throw failure('this runtime cannot exec', 'run with --no-exec');
@@ -26,11 +39,7 @@ export function execChild(plan: LaunchPlan): never {
     throw failure(`cannot enter the working directory ${plan.cwd}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       'check that the context directory exists and is readable');
   }
-  // process.execve emits an ExperimentalWarning through the default 'warning' listener, which
-  // would print to the connector's stderr. The shim has no other use for warnings.
-  process.removeAllListeners('warning');
-  for (const signal of RUNTIME_IGNORED_SIGNALS) process.on(signal, () => {});
-  restoreStdio();
+  prepareForExec();
   try {
     execve.call(process, plan.executable, plan.argv, plan.env);
   } catch (error) {

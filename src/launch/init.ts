@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { isSingleExecutable } from '../embedded';
 import type { LaunchPlan } from '../plan';
 import type { PlatformFacts } from '../platform';
+import { prepareForExec } from './exec';
 
 /** Asset key of the static init, as scripts/build.mjs embeds it (brotli-compressed). */
 export const INIT_ASSET = 'init.br';
@@ -56,7 +57,7 @@ export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killA
   } catch {
     return `cannot enter the working directory ${plan.cwd}`;
   }
-  process.removeAllListeners('warning'); // execve's ExperimentalWarning is not the connector's
+  prepareForExec(); // the connector must not inherit the runtime's ignored SIGPIPE, or a non-blocking stdout
   // -g: signals go to the connector's whole process group (a launcher's server included).
   const args = killAfterGiven
     ? ['ndc-shim-init', '--', ...selfCommand, '--no-exec', ...shimArgs]
