@@ -114,9 +114,11 @@ test('PID 1: 50 orphans reparented to the shim leave no zombie after a second; n
 });
 
 test('PID 1 with a read-only root and /dev/shm: one warning, then Node supervision; SIGTERM still ends the connector (143)', { skip }, async () => {
-  const readOnly = 'mount -t tmpfs -o ro tmpfs /tmp && mount -t tmpfs -o ro tmpfs /dev/shm && exec "$@"';
+  // TMPDIR and /dev/shm read-only in the container's mount namespace (not /tmp itself, which may hold this checkout).
+  const tmp = tempDir();
+  const readOnly = 'mount -t tmpfs -o ro tmpfs "$TMPDIR" && mount -t tmpfs -o ro tmpfs /dev/shm && exec "$@"';
   const container = start('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '/bin/sh', '-c', readOnly, 'sh', SEA, 'serve', '--', 'sleep', '30'],
-    { env: { ...process.env, TMPDIR: '/tmp', HASURA_CONNECTOR_PORT: String(await freePort()) } });
+    { env: { ...process.env, TMPDIR: tmp, HASURA_CONNECTOR_PORT: String(await freePort()) } });
   const shimPid = await waitFor(() => childrenOf(container.pid)[0], 5000, 'the shim to start');
   track(shimPid);
   await waitFor(() => childrenOf(shimPid).some((pid) => readIfExists(`/proc/${pid}/cmdline`).startsWith('sleep')), 10000, 'the connector');

@@ -8,14 +8,20 @@ import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { ROOT, run, tempDir } from './helpers.mjs';
 
-/** A checkout of the build's inputs at a new path: no dist/, no pkg home; the verified base binaries are shared. */
+/**
+ * A checkout of the build's inputs at a new path: no dist/, no pkg home. The downloaded inputs that
+ * the build verifies against pins (the Node base binaries, Debian's tini-static) are shared: a
+ * machine without apt-get then still has the same init.
+ */
 function checkout() {
   const dir = tempDir('ndc-shim-repro-');
   for (const entry of ['package.json', 'tsconfig.json', 'src', 'scripts', 'dist-config']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  mkdirSync(join(ROOT, '.cache', 'node'), { recursive: true });
   mkdirSync(join(dir, '.cache'));
-  symlinkSync(join(ROOT, '.cache', 'node'), join(dir, '.cache', 'node'));
+  for (const shared of ['node', 'tini']) {
+    mkdirSync(join(ROOT, '.cache', shared), { recursive: true });
+    symlinkSync(join(ROOT, '.cache', shared), join(dir, '.cache', shared));
+  }
   return dir;
 }
 
@@ -29,7 +35,7 @@ test('two clean builds of linux-x64, at different paths and with different tools
   const first = checkout();
   const firstLog = await build(first, process.env);
   // The table names every target, and this one with its embedded Node and its code cache.
-  assert.match(firstLog, /^ndc-shim-linux-x64 +[\d.]+ MiB +22\.\d+\.\d+ +yes +n\/a$/m);
+  assert.match(firstLog, /^ndc-shim-linux-x64 +[\d.]+ MiB +22\.\d+\.\d+ +yes +tini +n\/a$/m);
   for (const name of ['ndc-shim-linux-arm64', 'ndc-shim-macos-x64', 'ndc-shim-macos-arm64', 'ndc-shim-win-x64.exe']) assert.match(firstLog, new RegExp(`^${name.replace('.', '\\.')} +not built`, 'm'));
 
   const second = checkout();
