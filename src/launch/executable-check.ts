@@ -16,6 +16,7 @@
 import * as nodeFs from 'node:fs';
 import { ExitCode, ShimError } from '../errors';
 import { pathFor, type PlatformFacts } from '../platform';
+import { realFileSystem } from '../runtime';
 
 export interface ExecutableView {
   kind(file: string): 'file' | 'directory' | 'missing';
@@ -286,23 +287,9 @@ function argumentSpace(fs: ExecutableView): number {
   return Math.max(MIN_ARG_TOTAL, Math.min(MAX_ARG_TOTAL, Math.floor(stack / 4)));
 }
 
-/** The real files behind ExecutableView. */
+/** The real files behind ExecutableView: the planner's view of them, plus byte reads and listings. */
 export const realExecutableView: ExecutableView = {
-  kind(file) {
-    try {
-      return nodeFs.statSync(file).isDirectory() ? 'directory' : 'file';
-    } catch {
-      return 'missing';
-    }
-  },
-  isExecutable(file) {
-    try {
-      nodeFs.accessSync(file, nodeFs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  ...realFileSystem,
   read(file, offset, length) {
     let fd: number | undefined;
     try {
@@ -319,13 +306,6 @@ export const realExecutableView: ExecutableView = {
   size(file) {
     try {
       return nodeFs.statSync(file).size;
-    } catch {
-      return undefined;
-    }
-  },
-  readText(file) {
-    try {
-      return nodeFs.readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
