@@ -237,7 +237,7 @@ const lifeline = {
   'the shim was SIGKILLed (the lifeline ends the child first)': await lifelineExit('SIGKILL'),
 };
 const orphans = {
-  'ndc-shim (metadata start line)': await orphanCheck('exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" -- start', 'shim'),
+  'ndc-shim (metadata start line)': await orphanCheck('exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" start', 'shim'),
   'RFC bash wrapper, inline (bash -c)': await orphanCheck(rfcWrapper('node "$HASURA_DDN_NATIVE_CONNECTOR_DIR/connector.cjs"', 'serve'), 'rfc'),
   'RFC bash wrapper as ./start.sh': await orphanCheck(rfcScriptFile('node "$HASURA_DDN_NATIVE_CONNECTOR_DIR/connector.cjs"', 'serve')[1], 'rfc-file'),
 };

@@ -13,7 +13,11 @@ const sea = require('@yao-pkg/pkg/lib-es5/sea.js');
     // execArgvExtension none: NODE_OPTIONS is meant for a Node connector (a --require of its tracing, an
     // --inspect port), not for the shim, which passes it on untouched.
     // main: overrides pkg's absolute path of the entry, which the blob would record (see scripts/build.mjs).
-    seaConfig: { ...(job.seaMain ? { main: job.seaMain } : {}), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgvExtension: 'none', assets: job.assets ?? {} },
+    // execArgv ['--']: Node scans its whole command line, up to a `--`, for --env-file forms and loads
+    // (or, missing, exits 9 on) those files before any of our code runs; the embedded `--` comes before
+    // every user argument, so `ndc-shim cli --env-file x` reaches the plugin verbatim and the shim's
+    // own --env-file is its own. Invisible to the shim (process.execArgv stays empty).
+    seaConfig: { ...(job.seaMain ? { main: job.seaMain } : {}), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: job.useCodeCache, execArgvExtension: 'none', execArgv: ['--'], assets: job.assets ?? {} },
   });
 })().catch((error) => {
   console.error(String(error && error.message ? error.message : error).split('\n')[0]);

@@ -47,10 +47,7 @@ const COMMAND_ALIASES: Record<string, CommandName> = {
 
 type ValueOption = 'manifest' | 'connector-dir' | 'plugin-dir' | 'context' | 'configuration' | 'port' | 'dotenv' | 'env-file'
   | 'log-level' | 'log-format' | 'kill-after' | 'plugin';
-/**
- * `--dotenv` is the shim's own; `--env-file` is kept as its alias (the SPEC's name), but the Node
- * runtime inside the shim reads that spelling too, before the shim runs (README "Known limits").
- */
+/** `--env-file` (the SPEC's name; the executables keep their runtime off it) and its alias `--dotenv`. */
 const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>([
   'manifest', 'connector-dir', 'plugin-dir', 'context', 'configuration', 'port', 'dotenv', 'env-file', 'log-level',
   'log-format', 'kill-after', 'plugin',
@@ -71,8 +68,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       line.extraArgs = argv.slice(index);
       break;
     }
-    // A `--` before the command ends the runtime's scan of the command line for its own
-    // `--env-file` (the one-liners that `metadata` prints start with it); for the shim it means nothing.
+    // A `--` before the command means nothing to the shim (it ends the runtime's own --env-file
+    // scan, which matters for the bundle run by a system Node; some wrappers put one there).
     if (arg === '--' && !command) continue;
     if (arg === '--') {
       line.extraArgs = argv.slice(index + 1);

@@ -58,7 +58,7 @@ test('bad command lines are usage errors that say what is wrong', () => {
   usage(['start', '--context', ''], /non-empty value/);
 });
 
-test('--dotenv is the shim\'s env-file option (--env-file its alias); a `--` before the command (the runtime\'s end of options) is ignored, one after `cli` is the plugin\'s', () => {
+test('--env-file is the shim\'s env-file option (--dotenv its alias); a `--` before the command (the runtime\'s end of options) is ignored, one after `cli` is the plugin\'s', () => {
   assert.deepEqual(parseCommandLine(['--dotenv', 'a', '--dotenv=b', '--env-file', 'c', 'start']).options.envFiles, ['a', 'b', 'c']);
   const line = parseCommandLine(['--', '--port', '9000', 'cli', '--', '--env-file', 'x']);
   assert.equal(line.command, 'cli');

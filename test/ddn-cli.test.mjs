@@ -77,8 +77,8 @@ test('metadata: valid YAML, ShellScript with both shells for every manifest comm
   assert.deepEqual(Object.keys(commands), ['start', 'update', 'upgradeConfiguration', 'cliPluginEntrypoint']);
   for (const [key, command] of Object.entries(commands)) {
     assert.equal(command.type, 'ShellScript', key);
-    assert.match(command.bash, /^exec "\$HASURA_DDN_NATIVE_CONNECTOR_DIR\/ndc-shim" -- (start|update|upgrade|cli)$/);
-    assert.match(command.powershell, /^& \{ & "\$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim\.exe" '--' (start|update|upgrade|cli) @args; exit \$LASTEXITCODE \}$/);
+    assert.match(command.bash, /^exec "\$HASURA_DDN_NATIVE_CONNECTOR_DIR\/ndc-shim" (start|update|upgrade|cli)$/);
+    assert.match(command.powershell, /^& \{ & "\$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim\.exe" (start|update|upgrade|cli) @args; exit \$LASTEXITCODE \}$/);
   }
 });
 

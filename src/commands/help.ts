@@ -28,7 +28,7 @@ Options (before or after the command, never after \`cli\`; a first \`--\` is ign
   --context DIR          default: HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH
   --configuration DIR    HASURA_CONFIGURATION_DIRECTORY for the child (default: the context dir)
   --port N               HASURA_CONNECTOR_PORT for the child
-  --dotenv FILE          load variables that are not already set (repeatable; alias --env-file)
+  --env-file FILE        load variables that are not already set (repeatable; alias --dotenv)
   --log-level LEVEL      fatal, error, warn, info, debug, trace, silent (env NDC_SHIM_LOG_LEVEL)
   --log-format FORMAT    pretty (default) or json
   --no-exec              supervise the child instead of replacing the shim with it

@@ -32,15 +32,13 @@ export const METADATA_KEYS: Record<LaunchCommand, string> = {
  * One-liners the DDN CLI runs with `bash -c` / `powershell -Command`. bash: `exec` leaves no bash
  * behind, and words the CLI appends become the shim's arguments. PowerShell: a script block whose
  * $args receive the appended words, splatted with @args (kept apart), then `exit $LASTEXITCODE`
- * so that the exit code survives `powershell -Command`. Both start with `--`: the Node runtime
- * inside the shim scans its command line for `--env-file` forms up to the first `--` and would
- * otherwise take a plugin's own `--env-file` argument for itself (quoted for PowerShell, whose
- * parser has its own meaning for a bare `--`).
+ * so that the exit code survives `powershell -Command`. The exact lines of the SPEC: the
+ * executables end their runtime's --env-file scan themselves (see scripts/pkg-sea.cjs).
  */
 export function shellLines(command: LaunchCommand): { bash: string; powershell: string } {
   return {
-    bash: `exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" -- ${command}`,
-    powershell: `& { & "$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim.exe" '--' ${command} @args; exit $LASTEXITCODE }`,
+    bash: `exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" ${command}`,
+    powershell: `& { & "$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim.exe" ${command} @args; exit $LASTEXITCODE }`,
   };
 }
 
