@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ROOT, SEA, seaShim, run, start, exited, tempDir, waitFor, freePort, isAlive } from './helpers.mjs';
+import { ROOT, SEA, seaShim, run, start, exited, tempDir, waitFor, freePort, isAlive, portIsFree } from './helpers.mjs';
 
 const EXAMPLE = join(ROOT, 'examples', 'connector');
 const skip = !seaShim() && 'the executable is not built';
@@ -60,15 +60,6 @@ const request = async (port, path, { token, body } = {}) => {
     signal: AbortSignal.timeout(5000),
   });
   return { status: response.status, body: await response.text() };
-};
-
-const portIsFree = async (port) => {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 };
 
 test('metadata: valid YAML, ShellScript with both shells for every manifest command, the CLI\'s key names', { skip }, async () => {

@@ -150,6 +150,16 @@ export async function freePort() {
   });
 }
 
+/** Whether nothing listens on `port` of 127.0.0.1 (a connector that was stopped has let it go). */
+export async function portIsFree(port) {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** Arguments that must reach a child byte for byte. */
 export const CORPUS = ['', ' ', 'a b', '"', "'", 'say "hi"', 'back\\slash', 'q\\"x', '\\\\"', 'ends\\', '--', '--help', '-e', '--manifest',
   '$HOME', '${PATH}', '`id`', '%PATH%', '!PATH!', '^&|<>()', 'a;b', '*', '~', 'é ü 日本 🚀', 'x'.repeat(10000), 'line1\nline2', '\t'];

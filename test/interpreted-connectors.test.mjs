@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ROOT, SEA, exited, freePort, isAlive, processesMatching, run, seaShim, start, tempDir, waitFor } from './helpers.mjs';
+import { ROOT, SEA, exited, freePort, isAlive, processesMatching, run, seaShim, start, tempDir, waitFor, portIsFree } from './helpers.mjs';
 import { DDN_PLATFORM } from '../scripts/package.mjs';
 
 const TS_EXAMPLE = join(ROOT, 'examples', 'typescript-connector');
@@ -70,15 +70,6 @@ const get = async (port, path, token) => {
   return { status: response.status, body: await response.text() };
 };
 const healthy = async (port) => (await get(port, '/health').catch(() => ({ status: 0 }))).status === 200;
-const portIsFree = async (port) => {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-};
-
 const doctor = (layout, env) => run(join(layout.connectorDir, 'ndc-shim'), ['doctor'], { env, cwd: layout.hasuraConnector });
 
 /**

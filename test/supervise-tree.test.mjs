@@ -4,9 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SHIMS, NODE, FIXTURES, start, startShim, exited, tempDir, waitFor, readIfExists, isAlive, track, freePort } from './helpers.mjs';
+import { SHIMS, NODE, FIXTURES, start, startShim, exited, tempDir, waitFor, readIfExists, isAlive, track, freePort, portIsFree } from './helpers.mjs';
 
 const SUPERVISORS = SHIMS.map((shim) => ({ shim, flags: shim.execs ? ['--no-exec'] : [], label: shim.execs ? `${shim.name} --no-exec` : `${shim.name} supervise` }));
 const CONNECTORS = [
@@ -14,12 +13,6 @@ const CONNECTORS = [
   { name: 'an npm-style bin spawning the server', argv: [NODE, join(FIXTURES, 'npm-bin.cjs')] },
 ];
 const havePython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
-
-const portIsFree = (port) => new Promise((resolve) => {
-  const server = createServer();
-  server.once('error', () => resolve(false));
-  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-});
 
 async function startTree(shim, flags, connector, { shimArgs = [], extraEnv = {} } = {}) {
   const dir = tempDir();
