@@ -192,7 +192,7 @@ function commandWords(input: PlanInput, placeholders: Partial<Record<Placeholder
 function chooseMode(commandLine: CommandLine, platform: PlatformFacts): { mode: LaunchMode; reason: string } {
   if (platform.family === 'windows') return { mode: 'supervise', reason: 'Windows has no exec: the shim supervises the child' };
   if (commandLine.options.noExec) return { mode: 'supervise', reason: '--no-exec' };
-  if (platform.isPid1) return { mode: 'supervise', reason: 'the shim is PID 1: it stays to forward signals the kernel would otherwise ignore' };
+  if (platform.isPid1) return { mode: 'supervise', reason: 'the shim is PID 1, where the kernel ignores default-action signals: it hands the connector to the embedded init (tini), which forwards signals and reaps orphans, or supervises it itself where it cannot' };
   if (!platform.execAvailable) return { mode: 'supervise', reason: 'this Node runtime has no process.execve (needs >= 22.15)' };
   return { mode: 'exec', reason: 'the shim replaces itself with the child (same PID)' };
 }
