@@ -52,6 +52,13 @@ export function startCheckInput(context: Pick<LaunchContext, 'directories' | 'en
   };
 }
 
+/** Why the kernel would refuse to run the plan's executable (see launch/executable-check.ts), or undefined; start and doctor alike. */
+export function executableProblem(plan: LaunchPlan, runtime: Runtime): ShimError | undefined {
+  const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
+  return checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
+    facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+}
+
 /** The plan as --dry-run prints it: what runs, where, and what the environment gains or loses. */
 export function describePlan(plan: LaunchPlan) {
   return {
@@ -102,9 +109,7 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     warnAbout(plan.missingPathEntries.map(missingPathEntry), logger);
   }
   // Both modes refuse what the kernel would refuse, alike, before exec can abort on it (see there).
-  const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
-  const unrunnable = checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
-    facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+  const unrunnable = executableProblem(plan, runtime);
   if (unrunnable) throw unrunnable;
   if (logger.isEnabled('debug')) {
     logger.debug(`${plan.mode}: ${plan.modeReason}`);

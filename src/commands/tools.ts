@@ -8,8 +8,7 @@ import { writeOut } from '../output';
 import { connectorHost, startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
-import { checkExecutable, realExecutableView } from '../launch/executable-check';
-import { contextFor, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
+import { contextFor, executableProblem, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
 
@@ -143,8 +142,7 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
-      const unrunnable = checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
-        facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+      const unrunnable = executableProblem(plan, runtime);
       if (unrunnable) throw unrunnable;
       checks.push({ name: `command ${command}`, ok: true, detail: plan.executable });
     } catch (error) {
