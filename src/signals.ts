@@ -27,15 +27,23 @@ export function inTerminalForeground(facts: PlatformFacts): boolean {
   }
 }
 
-interface ProcStat { pgrp: number; ttyNr: number; tpgid: number }
-
-function readProcStat(pid: number): ProcStat | undefined {
+/**
+ * The fields of /proc/PID/stat after the command name (Linux): [0] state, [1] ppid, [2] pgrp,
+ * [4] tty_nr, [5] tpgid, [19] start time. Undefined when the process cannot be read.
+ */
+export function procStatFields(pid: number): string[] | undefined {
   try {
     const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]) };
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+interface ProcStat { pgrp: number; ttyNr: number; tpgid: number }
+
+function readProcStat(pid: number): ProcStat | undefined {
+  const fields = procStatFields(pid);
+  return fields && { pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]) };
 }

@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { PlatformFacts } from '../platform';
+import { procStatFields } from '../signals';
 
 export interface Entry { pid: number; ppid: number; identity: string }
 
@@ -42,14 +43,8 @@ function snapshot(facts: PlatformFacts): Entry[] {
 }
 
 function readLinuxEntry(pid: number): Entry | undefined {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may contain spaces and parentheses: fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? undefined : { pid, ppid: Number(fields[1]), identity: fields[19] };
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  return !fields || fields[0] === 'Z' ? undefined : { pid, ppid: Number(fields[1]), identity: fields[19] };
 }
 
 /** Children of `pid` from /proc/PID/task/TID/children (all threads), or undefined where the kernel has no such file. */
