@@ -40,7 +40,7 @@ export const CODE_CACHE_FLAGS = ['--random-seed=1'];
 const SEA_MAIN = 'ndc-shim-main.cjs';
 
 /** How an executable is made, besides what it embeds: a change to any of these rebuilds it. */
-const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'scripts/macho-codesign.mjs', 'scripts/init-binary.mjs', 'dist-config/node.json', 'dist-config/init.json'].map((file) => join(root, file));
+const RECIPE = ['scripts/build.mjs', 'scripts/pkg-sea.cjs', 'scripts/code-cache.cjs', 'scripts/elf-compact.mjs', 'scripts/elf-strip.mjs', 'scripts/elf-layout.mjs', 'scripts/macho-codesign.mjs', 'scripts/init-binary.mjs', 'dist-config/node.json', 'dist-config/init.json'].map((file) => join(root, file));
 
 /** What an executable embeds (its main script and the wrapped bundles) and how it is made. */
 const hashEmbedded = ({ main, assets }) => [main, ...Object.values(assets), ...RECIPE].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex');

@@ -5,25 +5,15 @@
 // behind them is moved down by a multiple of the alignments they need, so the program the kernel
 // and the dynamic loader see is unchanged: Node finds the blob through its PT_NOTE segment, whose
 // address stays put. Anything not laid out as expected is left as it is.
+import { readElfHeader, readSections, readSegments } from './elf-layout.mjs';
+
 const PT_LOAD = 1;
 const SHT_NOBITS = 8;
 
 function readLayout(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const isElf64Lsb = bytes.length > 64 && view.getUint32(0) === 0x7f454c46 && bytes[4] === 2 && bytes[5] === 1;
-  if (!isElf64Lsb) return undefined;
-  const u16 = (at) => view.getUint16(at, true);
-  const u64 = (at) => Number(view.getBigUint64(at, true));
-  const header = { phoff: u64(0x20), shoff: u64(0x28), phentsize: u16(0x36), phnum: u16(0x38), shentsize: u16(0x3a), shnum: u16(0x3c) };
-  const segments = Array.from({ length: header.phnum }, (_, i) => {
-    const at = header.phoff + i * header.phentsize;
-    return { at, type: view.getUint32(at, true), offset: u64(at + 8), vaddr: u64(at + 16), filesz: u64(at + 32), memsz: u64(at + 40), align: Math.max(1, u64(at + 48)) };
-  });
-  const sections = Array.from({ length: header.shnum }, (_, i) => {
-    const at = header.shoff + i * header.shentsize;
-    return { at, type: view.getUint32(at + 4, true), offset: u64(at + 24), size: u64(at + 32), align: Math.max(1, u64(at + 48)) };
-  });
-  return { view, header, segments, sections };
+  const header = readElfHeader(bytes);
+  if (!header) return undefined;
+  return { view: header.view, header, segments: readSegments(header), sections: readSections(header) };
 }
 
 const within = (segment, offset) => offset >= segment.offset && offset < segment.offset + segment.filesz;

@@ -4,6 +4,8 @@
 // .symtab, .strtab or .symtab_shndx), and only when they lie past every segment's contents: the
 // kept sections behind them and the section table move down, section indices are renumbered.
 // Anything not laid out that way is left as it is.
+import { readElfHeader, readSections, readSegments } from './elf-layout.mjs';
+
 const SHF_ALLOC = 0x2;
 const SHF_INFO_LINK = 0x40;
 const SHT_NOBITS = 8;
@@ -14,17 +16,11 @@ const alignUp = (value, align) => Math.ceil(value / align) * align;
 /** Returns { bytes, saved }: the stripped executable and how many bytes came out (0: left as it was). */
 export function stripElf(input) {
   const unchanged = { bytes: input, saved: 0 };
-  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  if (input.length <= 64 || view.getUint32(0) !== 0x7f454c46 || input[4] !== 2 || input[5] !== 1) return unchanged;
-  const u16 = (at) => view.getUint16(at, true);
-  const u32 = (at) => view.getUint32(at, true);
-  const u64 = (at) => Number(view.getBigUint64(at, true));
-  const [phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx] = [u64(0x20), u64(0x28), u16(0x36), u16(0x38), u16(0x3a), u16(0x3c), u16(0x3e)];
+  const header = readElfHeader(input);
+  if (!header) return unchanged;
+  const { phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx } = header;
   if (shentsize !== 64 || shnum === 0 || shstrndx >= shnum || shoff + shnum * shentsize > input.length) return unchanged;
-  const sections = Array.from({ length: shnum }, (_, index) => {
-    const at = shoff + index * shentsize;
-    return { index, at, nameOffset: u32(at), type: u32(at + 4), flags: u64(at + 8), offset: u64(at + 24), size: u64(at + 32), link: u32(at + 40), info: u32(at + 44), align: Math.max(1, u64(at + 48)) };
-  });
+  const sections = readSections(header);
   const names = sections[shstrndx];
   for (const section of sections) {
     const from = names.offset + section.nameOffset;
@@ -36,7 +32,7 @@ export function stripElf(input) {
   if (!removed.length) return unchanged;
   const kept = sections.filter((s) => !isRemoved(s));
   const cutFrom = Math.min(...removed.map((s) => s.offset));
-  const segmentsEnd = Math.max(phoff + phnum * phentsize, ...Array.from({ length: phnum }, (_, i) => u64(phoff + i * phentsize + 8) + u64(phoff + i * phentsize + 32)));
+  const segmentsEnd = Math.max(phoff + phnum * phentsize, ...readSegments(header).map((segment) => segment.offset + segment.filesz));
   const movedKept = kept.filter((s) => s.type !== SHT_NOBITS && s.offset >= cutFrom);
   // Nothing loaded may move, and nothing kept may refer to a removed section.
   const refersToRemoved = kept.some((s) => (s.link && isRemoved(sections[s.link] ?? {})) || ((s.flags & SHF_INFO_LINK) && isRemoved(sections[s.info] ?? {})));
