@@ -9,11 +9,11 @@
  * forwarded right after it), and the lifeline learns the child's PID as soon as spawn returns.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import { ExitCode, launchFailure } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell, treeKillCommand, type PlatformFacts } from '../platform';
+import { realFileSystem } from '../runtime';
 import { inTerminalForeground, signalNumber } from '../signals';
 import { startLifeline, type Lifeline } from './lifeline';
 import { signalEntries, signalTree, stillRunning, type Entry } from './tree';
@@ -103,7 +103,7 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     // The lifeline exists before the child (not at PID 1: the namespace dies with the shim).
     const shell = facts.isPid1 ? undefined : lifelineShell(facts);
     if (shell) {
-      if (isExecutable(shell)) lifeline = startLifeline(shell, plan.killAfterSeconds > 0 ? plan.killAfterSeconds : DEFAULT_KILL_AFTER_SECONDS);
+      if (realFileSystem.isExecutable(shell)) lifeline = startLifeline(shell, plan.killAfterSeconds > 0 ? plan.killAfterSeconds : DEFAULT_KILL_AFTER_SECONDS);
       else logger.warn(`${shell} is missing: if the shim is killed, the connector keeps running`);
     }
 
@@ -178,14 +178,6 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
   });
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Leaves the way the child did: by the same signal, so that a parent sees a signal death, not an
