@@ -44,7 +44,7 @@ export function launchFailure(file: string, code: string | undefined, detail?: s
   if (code === 'ENOENT') return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notFound, 'check that the file and its interpreter exist');
   if (code !== undefined && CANNOT_EXECUTE.has(code)) {
     return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notExecutable, code === 'ETXTBSY'
-      ? 'another process has it open for writing: wait for that copy or build to finish'
+      ? 'another process has it (or its #! interpreter) open for writing: wait for that copy or build to finish'
       : code === 'E2BIG' ? 'make the environment or the arguments smaller' : 'check that it is an executable for this system');
   }
   return new ShimError(`cannot start ${file}: ${reason}`, ExitCode.failure, 'check the command in the manifest and the system\'s resources');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, runShim, start, tempDir, waitFor, MODES } from './helpers.mjs';
+import { SHIMS, runShim, start, tempDir, waitFor, MODES, run, shellWord, shimLine } from './helpers.mjs';
 
 function executable(dir, name, content) {
   const file = join(dir, name);
@@ -113,19 +113,50 @@ for (const mode of MODES) {
   });
 }
 
-for (const mode of MODES.filter((m) => m.flags.length || !m.shim.execs)) {
-  test(`${mode.label}: a program held open for writing (ETXTBSY) ends in one line and 126`, async () => {
+/** A process that holds `file` open for writing (so the kernel refuses to execute it: ETXTBSY) until killed. */
+async function holdOpenForWriting(file) {
+  const holder = start(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(file)}, 'r+'); console.log('holding'); setInterval(() => {}, 1000)`]);
+  await waitFor(() => holder.output.stdout.includes('holding'), 10000, 'the holder to open the file');
+  return holder;
+}
+
+// ETXTBSY passes every check made before the exec (nothing cheap sees another process's open
+// file), so in exec mode it is the failure of process.execve itself: the case that used to abort.
+for (const mode of MODES) {
+  test(`${mode.label}: a program held open for writing (ETXTBSY) ends in one line and 126, no abort, no core file`, async () => {
     const dir = tempDir();
     const busy = join(dir, 'busy');
     copyFileSync('/bin/true', busy);
     chmodSync(busy, 0o755);
-    const holder = start(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(busy)}, 'r+'); console.log('holding'); setInterval(() => {}, 1000)`]);
+    const holder = await holdOpenForWriting(busy);
     try {
-      await waitFor(() => holder.output.stdout.includes('holding'), 10000, 'the holder to open the file');
-      const { code, stderr } = await runShim(mode.shim, [...mode.flags, 'start', '--', busy], { cwd: dir });
+      // ulimit -c unlimited: an abort would leave a core file in dir (where the kernel's pattern allows).
+      const { code, signal, stdout, stderr } = await run('sh', ['-c', `ulimit -c unlimited 2>/dev/null; exec ${shimLine(mode)} start -- ${shellWord(busy)}`], { cwd: dir });
+      assert.equal(signal, null, stderr);
       assert.equal(code, 126, stderr);
-      assert.match(stderr, /cannot execute .*busy: ETXTBSY \(the file is open for writing\); another process has it open for writing/);
+      assert.match(stderr, /cannot execute .*busy: ETXTBSY \(the file is open for writing\); another process has it \(or its #! interpreter\) open for writing/);
       assertOneCleanLine(stderr, 'ETXTBSY');
+      assert.equal(stdout, '');
+      assert.deepEqual(readdirSync(dir).filter((name) => /^core/.test(name)), [], 'no core file');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  test(`${mode.label}: a script whose #! interpreter is held open for writing ends in one line and 126`, async () => {
+    const dir = tempDir();
+    const interpreter = join(dir, 'interp');
+    copyFileSync('/bin/true', interpreter);
+    chmodSync(interpreter, 0o755);
+    const script = executable(dir, 'script', `#!${interpreter}\n`);
+    const holder = await holdOpenForWriting(interpreter);
+    try {
+      const { code, signal, stderr } = await runShim(mode.shim, [...mode.flags, '--log-format', 'json', 'start', '--', script], { cwd: dir });
+      assert.equal(signal, null, stderr);
+      assert.equal(code, 126, stderr);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      const record = JSON.parse(stderr);
+      assert.match(record.msg, /cannot execute .*script: ETXTBSY/, 'the JSON log format holds for this line too');
     } finally {
       holder.kill('SIGKILL');
     }

@@ -1,6 +1,6 @@
 /** start / update / upgrade / watch / cli: plan, check, then exec or supervise. */
 import type { CommandLine, LaunchCommand } from '../cli';
-import { ShimError } from '../errors';
+import { ShimError, describeError } from '../errors';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
 import { writeOut } from '../output';
@@ -115,13 +115,19 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     logger.debug(`${plan.mode}: ${plan.modeReason}`);
     logger.debug(`plan: ${JSON.stringify(describePlan(plan))}`);
   }
+  // A failed exec cannot be thrown past (see replaceProcess): it ends the shim from where it is.
+  const fail = (error: ShimError): never => {
+    const { line, exitCode } = describeError(error);
+    logger.error(line);
+    process.exit(exitCode);
+  };
   if (plan.mode === 'exec') {
     // Loaded per path, so that each launch pays only for the code it runs.
     const { execChild } = require('../launch/exec') as typeof import('../launch/exec');
-    execChild(plan);
+    execChild(plan, fail);
   }
   const { superviseChild } = require('../launch/supervise') as typeof import('../launch/supervise');
   await superviseChild(plan, {
-    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: commandLine.options.killAfter !== undefined,
+    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: commandLine.options.killAfter !== undefined, fail,
   });
 }

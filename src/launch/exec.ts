@@ -3,7 +3,7 @@
  * or a terminal reach the connector directly and its exit status is the parent's to see; nothing
  * of the shim stays resident.
  */
-import { failure, launchFailure } from '../errors';
+import { failure, launchFailure, type ShimError } from '../errors';
 import type { LaunchPlan } from '../plan';
 import { restoreStdio } from '../stdio';
 
@@ -30,9 +30,41 @@ export function prepareForExec(): void {
   restoreStdio();
 }
 
-export function execChild(plan: LaunchPlan): never {
+/**
+ * Node 22 does not throw when execve fails: it prints a native stack trace and aborts (SIGABRT,
+ * exit 134, a core file where core dumps are on). Before that it builds the error with
+ * ErrnoException, which assigns `syscall` by an ordinary property set, after `code`. An accessor
+ * on Error.prototype sees that assignment and ends the process there instead, through `fail`
+ * (which must not return: a throw inside Node's C++ would abort as well). This is what keeps a
+ * failure the pre-exec checks cannot see (ETXTBSY, a file replaced since, a security module's
+ * refusal) to one line and a documented exit code. test/exec-failures.test.mjs pins it against
+ * the embedded Node; a runtime that throws instead is handled by the catch.
+ */
+export function replaceProcess(file: string, args: string[], env: Record<string, string>, fail: (error: ShimError) => never): never {
   const execve = (process as unknown as { execve?: Execve }).execve;
   if (!execve) throw failure('this runtime cannot exec', 'run with --no-exec');
+  const hook = Object.getOwnPropertyDescriptor(Error.prototype, 'syscall');
+  Object.defineProperty(Error.prototype, 'syscall', {
+    configurable: true,
+    set(this: NodeJS.ErrnoException, value: unknown) {
+      if (value === 'execve') fail(launchFailure(file, this.code));
+      // Any other error made meanwhile keeps `syscall` as its own ordinary property.
+      Object.defineProperty(this, 'syscall', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+  try {
+    execve.call(process, file, args, env);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw launchFailure(file, code, message);
+  } finally {
+    if (hook) Object.defineProperty(Error.prototype, 'syscall', hook);
+    else delete (Error.prototype as { syscall?: unknown }).syscall;
+  }
+  throw failure('process.execve returned');
+}
+
+export function execChild(plan: LaunchPlan, fail: (error: ShimError) => never): never {
   try {
     process.chdir(plan.cwd);
   } catch (error) {
@@ -40,13 +72,5 @@ export function execChild(plan: LaunchPlan): never {
       'check that the context directory exists and is readable');
   }
   prepareForExec();
-  try {
-    execve.call(process, plan.executable, plan.argv, plan.env);
-  } catch (error) {
-    // Node 22 aborts when execve fails rather than throwing (the executable check exists for that);
-    // a runtime that throws instead gets the same line and exit code as spawn.
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw launchFailure(plan.executable, code, message);
-  }
-  throw failure('process.execve returned');
+  return replaceProcess(plan.executable, plan.argv, plan.env, fail);
 }

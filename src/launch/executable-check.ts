@@ -1,15 +1,15 @@
 /**
- * Can the kernel run this file? Checked before both exec and spawn (POSIX), because a failed
- * process.execve aborts the runtime (exit 134, a native stack trace, a core file) instead of
- * returning an error, and because spawn would run a file without a `#!` line through /bin/sh
+ * Can the kernel run this file? Checked before both exec and spawn (POSIX), so that each cause
+ * gets a line that explains it (a failed exec only has an errno; see replaceProcess in exec.ts for
+ * what still fails there), and because spawn would run a file without a `#!` line through /bin/sh
  * where exec would fail: with this check both modes refuse it alike.
  *
  * What is checked, from the file's first bytes: a `#!` interpreter exists and is runnable (and for
  * `#!/usr/bin/env NAME`, that NAME is on the child's PATH), an ELF binary is complete, for this
  * machine, and its dynamic loader exists; Mach-O and PE binaries belong to their OS; and the
  * arguments plus environment fit the kernel's limits. What remains is a race (the file changes
- * between the check and the exec) or ETXTBSY (someone holds the file open for writing), which no
- * cheap check sees.
+ * between the check and the exec), ETXTBSY (someone holds the file open for writing) or a security
+ * module's refusal, which no cheap check sees: those fail the exec or spawn itself, cleanly.
  *
  * Pure apart from the ExecutableView it is given (realExecutableView reads the real files).
  */

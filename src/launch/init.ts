@@ -19,12 +19,11 @@ import * as path from 'node:path';
 import { isSingleExecutable } from '../embedded';
 import type { LaunchPlan } from '../plan';
 import type { PlatformFacts } from '../platform';
-import { prepareForExec } from './exec';
+import type { ShimError } from '../errors';
+import { prepareForExec, replaceProcess } from './exec';
 
 /** Asset key of the static init, as scripts/build.mjs embeds it (brotli-compressed). */
 export const INIT_ASSET = 'init.br';
-
-type Execve = (file: string, args: string[], env: Record<string, string | undefined>) => never;
 
 interface InitContext {
   facts: PlatformFacts;
@@ -34,15 +33,17 @@ interface InitContext {
   shimArgs: string[];
   /** --kill-after was given explicitly. */
   killAfterGiven: boolean;
+  /** Ends the shim with the error's line and exit code (the exec failed after every check). */
+  fail: (error: ShimError) => never;
 }
 
 /**
  * Execs the embedded init with the child (never returns), or returns why it cannot, for the one
- * warning line of the fallback. Every check happens before the exec: a failed exec aborts Node.
+ * warning line of the fallback. Every check happens before the exec: past it, a failure can only
+ * end the shim (see replaceProcess), not fall back.
  */
-export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killAfterGiven }: InitContext): string {
-  const execve = (process as unknown as { execve?: Execve }).execve;
-  if (facts.platform !== 'linux' || !execve || !isSingleExecutable()) return 'only the Linux executables embed an init';
+export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killAfterGiven, fail }: InitContext): string {
+  if (facts.platform !== 'linux' || typeof (process as { execve?: unknown }).execve !== 'function' || !isSingleExecutable()) return 'only the Linux executables embed an init';
   let binary: Buffer;
   try {
     const sea = require('node:sea') as { getAsset(key: string): ArrayBuffer };
@@ -62,8 +63,7 @@ export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killA
   const args = killAfterGiven
     ? ['ndc-shim-init', '--', ...selfCommand, '--no-exec', ...shimArgs]
     : ['ndc-shim-init', '-g', '--', plan.executable, ...plan.argv.slice(1)];
-  execve.call(process, file, args, killAfterGiven ? process.env : plan.env);
-  return 'exec returned';
+  return replaceProcess(file, args, killAfterGiven ? process.env as Record<string, string> : plan.env, fail);
 }
 
 /**

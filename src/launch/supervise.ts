@@ -9,7 +9,7 @@
  * forwarded right after it), and the lifeline learns the child's PID as soon as spawn returns.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { ExitCode, launchFailure } from '../errors';
+import { ExitCode, launchFailure, type ShimError } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell, treeKillCommand, type PlatformFacts } from '../platform';
@@ -30,6 +30,8 @@ export interface SuperviseContext {
   shimArgs: string[];
   /** --kill-after was given: as PID 1 a supervisor with a timer must stay under the init. */
   killAfterGiven: boolean;
+  /** Ends the shim with an error's line and exit code, from where throwing is not possible. */
+  fail: (error: ShimError) => never;
 }
 
 export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Promise<never> {
