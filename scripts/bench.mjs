@@ -245,7 +245,9 @@ const { samples: launchSamples, ...launch } = timeLaunches({
   // `requires` runs the runtime for its version before the exec: the machine's node here.
   'ndc-shim start, manifest requires node (exec)': [shim, ['--manifest', requiresManifest(), 'start']],
 });
-const settledShim = settledCopy(shim) ?? shim;
+const settled = settledCopy(shim);
+if (!settled) console.error('bench: could not drop the executable\'s page cache (GNU dd iflag=nocache): the settled row is measured as the file was left');
+const settledShim = settled ?? shim;
 const memory = {
   'ndc-shim start (exec)': await residentMemory(settledShim, ['start', '--', SLEEP, '30']),
   'ndc-shim start --no-exec (shim + lifeline)': await residentMemory(settledShim, ['--no-exec', 'start', '--', SLEEP, '30']),
@@ -354,7 +356,7 @@ const lines = [
   `shared with every process running it and reclaimable. How many of them count depends on the page cache, not on the shim: a recent kernel (this one is ${release()})`,
   'maps the whole large folio around a faulting page, and a file written in one piece (as the build or a download leaves it) sits in the cache in large folios.',
   `Measured on such a copy the same run adds ${(writtenKiB / 1024).toFixed(1)} MiB (the row "as just written"); the target is judged in the settled state, the one a machine`,
-  'reaches after a reboot or once that cache is dropped (the file\'s cache is dropped with `dd iflag=nocache` and the file run once before measuring).',
+  `reaches after a reboot or once that cache is dropped (the file's cache is dropped with \`dd iflag=nocache\` and the file run once before measuring${settled ? '' : '; **that failed here, so this run measured the file as it was left**'}).`,
   'As PID 1 nothing of Node stays: the embedded static tini (about 0.7 MiB) replaces the shim.',
   '',
   '## Lifeline: how long it stays after the shim',

@@ -33,6 +33,13 @@ export const pathListDelimiter = (family: OsFamily) => (family === 'windows' ? '
 export const hasPathSeparator = (family: OsFamily, name: string) =>
   family === 'windows' ? /[\\/]/.test(name) : name.includes('/');
 
+/**
+ * How many `#!` scripts the kernel follows before it must reach a binary: Linux runs a script
+ * whose interpreter is a script, five deep (its binfmt recursion limit; a sixth is ELOOP); macOS
+ * and the BSDs refuse a script as an interpreter at all.
+ */
+export const scriptNestingLimit = (facts: Pick<PlatformFacts, 'platform'>): number => (facts.platform === 'linux' ? 5 : 1);
+
 export const DEFAULT_PATHEXT = '.COM;.EXE;.BAT;.CMD';
 
 /**

@@ -113,6 +113,25 @@ for (const mode of MODES) {
   });
 }
 
+// The kernel's own limit, run for real: the check must refuse exactly what the kernel would.
+for (const mode of MODES) {
+  test(`${mode.label}: five nested #! scripts run as they do directly; six end in one line and 126`, async () => {
+    const dir = tempDir();
+    executable(dir, 's0', '#!/bin/sh\necho "ran with $# arguments"\n');
+    for (let i = 1; i <= 5; i++) executable(dir, `s${i}`, `#!${join(dir, `s${i - 1}`)}\n`);
+    const direct = await run(join(dir, 's4'), [], { cwd: dir });
+    assert.equal(direct.code, 0, 'five scripts deep runs directly');
+    const five = await runShim(mode.shim, [...mode.flags, '--log-level', 'error', 'start', '--', join(dir, 's4')], { cwd: dir });
+    assert.equal(five.code, 0, five.stderr);
+    assert.equal(five.stdout, direct.stdout);
+    await assert.rejects(run(join(dir, 's5'), [], { cwd: dir }), { code: 'ELOOP' }, 'six scripts deep fails directly');
+    const six = await runShim(mode.shim, [...mode.flags, 'start', '--', join(dir, 's5')], { cwd: dir });
+    assert.equal(six.code, 126, six.stderr);
+    assert.match(six.stderr, /cannot execute .*\/s5: its #! interpreters nest 6 scripts deep \(down to .*\/s0\), and this system follows at most 5; point the #! line at a binary/);
+    assertOneCleanLine(six.stderr, 'six scripts');
+  });
+}
+
 /** A process that holds `file` open for writing (so the kernel refuses to execute it: ETXTBSY) until killed. */
 async function holdOpenForWriting(file) {
   const holder = start(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(file)}, 'r+'); console.log('holding'); setInterval(() => {}, 1000)`]);

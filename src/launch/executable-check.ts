@@ -15,7 +15,7 @@
  */
 import * as nodeFs from 'node:fs';
 import { ExitCode, ShimError } from '../errors';
-import { pathFor, type PlatformFacts } from '../platform';
+import { pathFor, scriptNestingLimit, type PlatformFacts } from '../platform';
 import { realFileSystem } from '../runtime';
 
 export interface ExecutableView {
@@ -41,8 +41,6 @@ export interface ExecutableCheckInput {
 
 /** The first bytes the kernel looks at (Linux BINPRM_BUF_SIZE); a `#!` line longer than this is cut. */
 const HEAD_BYTES = 256;
-/** Linux follows at most this many nested `#!` interpreters. */
-const MAX_INTERPRETER_DEPTH = 4;
 /** Linux MAX_ARG_STRLEN: one argument or NAME=value, with its terminating NUL. */
 const MAX_ARG_STRLEN = 32 * 4096;
 /** Linux: 128 KiB of arguments and environment is always allowed; up to a quarter of the stack limit, at most 6 MiB. */
@@ -97,7 +95,11 @@ function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Arra
   const interpreter = split === -1 ? line : line.slice(0, split);
   const argument = split === -1 ? '' : line.slice(split).replace(/^[ \t]+/, '');
   if (!interpreter) return notExecutable(`cannot execute ${file}: its #! line names no interpreter`, 'put the interpreter\'s absolute path after #!');
-  if (depth >= MAX_INTERPRETER_DEPTH) return notExecutable(`cannot execute ${file}: too many nested #! interpreters`, 'point the #! line at a binary');
+  const limit = scriptNestingLimit(input.facts);
+  if (depth >= limit) {
+    return notExecutable(`cannot execute ${input.executable}: its #! interpreters nest ${depth + 1} scripts deep (down to ${file}), and this system follows ${limit === 1 ? 'no script as an interpreter' : `at most ${limit}`}`,
+      'point the #! line at a binary');
+  }
   const resolved = path.resolve(input.cwd, interpreter);
   const kind = input.fs.kind(resolved);
   if (kind === 'missing') {
