@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { SHIMS, runShim, start, tempDir, waitFor, MODES, run, shellWord, shimLine } from './helpers.mjs';
 
 function executable(dir, name, content) {
@@ -129,6 +130,25 @@ for (const mode of MODES) {
     assert.equal(six.code, 126, six.stderr);
     assert.match(six.stderr, /cannot execute .*\/s5: its #! interpreters nest 6 scripts deep \(down to .*\/s0\), and this system follows at most 5; point the #! line at a binary/);
     assertOneCleanLine(six.stderr, 'six scripts');
+  });
+}
+
+// A binary with execute but not read permission runs (the kernel needs no read access to load
+// it); the check cannot read its bytes and must leave it to the kernel. Root reads everything, so
+// the shim runs as nobody.
+const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'] : undefined;
+for (const mode of MODES) {
+  test(`${mode.label}: an execute-only binary (mode 0111) runs as it does directly`, { skip: asNobody ? false : 'needs root and setpriv (util-linux) to run the shim as another user' }, async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const binary = join(dir, 'exec-only');
+    copyFileSync('/bin/echo', binary);
+    chmodSync(binary, 0o111);
+    const direct = await run(asNobody[0], [...asNobody.slice(1), binary, 'ran'], { cwd: dir });
+    assert.equal(direct.stdout, 'ran\n', direct.stderr);
+    const shim = await run(asNobody[0], [...asNobody.slice(1), ...mode.shim.command, ...mode.flags, '--log-level', 'error', 'start', '--', binary, 'ran'], { cwd: dir });
+    assert.equal(shim.code, 0, shim.stderr);
+    assert.equal(shim.stdout, 'ran\n');
   });
 }
 

@@ -70,7 +70,9 @@ export function checkExecutable(input: ExecutableCheckInput): ShimError | undefi
 function checkFormat(input: ExecutableCheckInput, file: string, depth: number): ShimError | undefined {
   const { fs } = input;
   const head = fs.read(file, 0, 4096);
-  if (!head) return notExecutable(`cannot read ${file}`, 'check its permissions');
+  // Execute permission without read (mode 0111) is enough for the kernel to run a binary, so an
+  // unreadable file is left to the exec itself, which fails cleanly where the kernel refuses it.
+  if (!head) return undefined;
   if (head[0] === 0x23 && head[1] === 0x21) return checkShebang(input, file, head.subarray(0, HEAD_BYTES), depth);
   if (isElf(head)) return checkElf(input, file, head);
   const foreign = foreignFormat(head, input.facts.platform);
