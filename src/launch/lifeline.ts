@@ -21,8 +21,9 @@ const POLL_MS = 10;
 // takes the reaper's children in the shim's process group that started within 100 ms after the
 // lifeline (clock ticks), which is the child, or a sibling's child orphaned the same way.
 // `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` adds to $found, as
-// "pid/start" words, the child and the descendants of everything in $found (from the kernel's
-// per-thread children lists, or a whole-system snapshot where they are missing); `freeze` stops the
+// "pid/start" words, the child and the descendants of everything in $found that is still the same
+// process (a recycled PID's children are someone else's), from the kernel's per-thread children
+// lists, or a whole-system snapshot where they are missing; `freeze` stops the
 // tree with SIGSTOP until a snapshot finds no new process, so that nothing forks out of reach
 // between the snapshot and the signal (a dying parent's new child would be reparented away).
 const SCRIPT = `
@@ -63,8 +64,10 @@ kids() {
 }
 tree() {
   case "$found " in *" $pid/$root "*) ;; *) found=" $pid/$root$found";; esac
+  live=
+  for e in $found; do ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && live="$live $e"; done
   if [ -n "$proc" ] && kids "$pid"; then
-    frontier=; for e in $found; do frontier="$frontier \${e%%/*}"; done
+    frontier=; for e in $live; do frontier="$frontier \${e%%/*}"; done
     while [ -n "$frontier" ]; do
       next=
       for p in $frontier; do
@@ -81,7 +84,7 @@ tree() {
   fi
   snapshot
   frontier=" "
-  for e in $found; do frontier="$frontier\${e%%/*} "; done
+  for e in $live; do frontier="$frontier\${e%%/*} "; done
   while [ "$frontier" != " " ]; do
     next=" "
     for e in $table; do
