@@ -14,8 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
 const POLL_MS = 10;
 
-// $1: ticks of 10 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
-// to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
+// $1: ticks of 10 ms before SIGKILL; $2: "ps" to use `ps` even where /proc exists (tests). stdin: the
+// child's PID, then "done" or end of file. It reads to the end before leaving, so that the shim never
+// writes into a closed pipe (SIGPIPE).
 // End of file before any PID: the shim died inside spawn (between fork and exec, before it could
 // write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
 // takes the reaper's children in the shim's process group that started within 100 ms after the
@@ -28,7 +29,7 @@ const POLL_MS = 10;
 // between the snapshot and the signal (a dying parent's new child would be reparented away).
 const SCRIPT = `
 ticks=$1
-proc=; [ -r /proc/self/stat ] && proc=1
+proc=; [ "$2" != ps ] && [ -r /proc/self/stat ] && proc=1
 ident() {
   id=
   if [ -n "$proc" ]; then
@@ -166,10 +167,13 @@ export interface Lifeline {
   release(): void;
 }
 
-/** Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL. */
-export function startLifeline(shell: string, graceSeconds: number): Lifeline {
+/**
+ * Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL.
+ * `processTable` 'ps' makes it use `ps` even where /proc exists, so that the branch macOS takes runs on Linux in tests.
+ */
+export function startLifeline(shell: string, graceSeconds: number, processTable: 'auto' | 'ps' = 'auto'): Lifeline {
   const ticks = Math.max(0, Math.ceil((graceSeconds * 1000) / POLL_MS));
-  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks)], {
+  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks), processTable], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
     // The helper inherits no variables of the connector's: it only needs to find `ps` and `sleep`.
