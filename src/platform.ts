@@ -95,9 +95,12 @@ export const lifelineShell = (facts: PlatformFacts): string | undefined => (fact
 /**
  * A command that ends a process and all its descendants at once, where the supervisor does not
  * reach them with signals (Windows: `taskkill /T /F`). Undefined on POSIX: launch/tree.ts signals them.
+ * By full path: for a bare name libuv would look in the working directory first.
  */
-export const treeKillCommand = (facts: PlatformFacts, pid: number): string[] | undefined =>
-  (facts.family === 'windows' ? ['taskkill', '/T', '/F', '/PID', String(pid)] : undefined);
+export const treeKillCommand = (facts: PlatformFacts, pid: number, env: Record<string, string | undefined> = process.env): string[] | undefined =>
+  (facts.family === 'windows'
+    ? [path.win32.join(readEnv('windows', env, 'SystemRoot') ?? 'C:\\Windows', 'System32', 'taskkill.exe'), '/T', '/F', '/PID', String(pid)]
+    : undefined);
 
 /**
  * Signals whose default action dumps core. When the child dies by one, the shim exits with

@@ -14,20 +14,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
 const POLL_MS = 10;
 
-// $1: ticks of 10 ms before SIGKILL. stdin: the child's PID, then "done" or end of file. It reads
-// to the end before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
+// $1: ticks of 10 ms before SIGKILL; $2: "ps" to use `ps` even where /proc exists (tests). stdin: the
+// child's PID, then "done" or end of file. It reads to the end before leaving, so that the shim never
+// writes into a closed pipe (SIGPIPE).
 // End of file before any PID: the shim died inside spawn (between fork and exec, before it could
 // write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
 // takes the reaper's children in the shim's process group that started within 100 ms after the
 // lifeline (clock ticks), which is the child, or a sibling's child orphaned the same way.
 // `ident P` sets $id to P's start time (empty when gone or a zombie); `tree` adds to $found, as
-// "pid/start" words, the child and the descendants of everything in $found (from the kernel's
-// per-thread children lists, or a whole-system snapshot where they are missing); `freeze` stops the
+// "pid/start" words, the child and the descendants of everything in $found that is still the same
+// process (a recycled PID's children are someone else's), from the kernel's per-thread children
+// lists, or a whole-system snapshot where they are missing; `freeze` stops the
 // tree with SIGSTOP until a snapshot finds no new process, so that nothing forks out of reach
 // between the snapshot and the signal (a dying parent's new child would be reparented away).
 const SCRIPT = `
 ticks=$1
-proc=; [ -r /proc/self/stat ] && proc=1
+proc=; [ "$2" != ps ] && [ -r /proc/self/stat ] && proc=1
 ident() {
   id=
   if [ -n "$proc" ]; then
@@ -63,8 +65,10 @@ kids() {
 }
 tree() {
   case "$found " in *" $pid/$root "*) ;; *) found=" $pid/$root$found";; esac
+  live=
+  for e in $found; do ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && live="$live $e"; done
   if [ -n "$proc" ] && kids "$pid"; then
-    frontier=; for e in $found; do frontier="$frontier \${e%%/*}"; done
+    frontier=; for e in $live; do frontier="$frontier \${e%%/*}"; done
     while [ -n "$frontier" ]; do
       next=
       for p in $frontier; do
@@ -81,7 +85,7 @@ tree() {
   fi
   snapshot
   frontier=" "
-  for e in $found; do frontier="$frontier\${e%%/*} "; done
+  for e in $live; do frontier="$frontier\${e%%/*} "; done
   while [ "$frontier" != " " ]; do
     next=" "
     for e in $table; do
@@ -163,10 +167,13 @@ export interface Lifeline {
   release(): void;
 }
 
-/** Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL. */
-export function startLifeline(shell: string, graceSeconds: number): Lifeline {
+/**
+ * Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL.
+ * `processTable` 'ps' makes it use `ps` even where /proc exists, so that the branch macOS takes runs on Linux in tests.
+ */
+export function startLifeline(shell: string, graceSeconds: number, processTable: 'auto' | 'ps' = 'auto'): Lifeline {
   const ticks = Math.max(0, Math.ceil((graceSeconds * 1000) / POLL_MS));
-  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks)], {
+  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks), processTable], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
     // The helper inherits no variables of the connector's: it only needs to find `ps` and `sleep`.

@@ -62,6 +62,27 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
         }
       });
     };
+    // Windows: the whole tree at once, with taskkill /T /F; then the child itself, in case taskkill is
+    // missing or refuses (Wine 8's rejects /T and then ends nothing): the direct child goes at least.
+    const endTreeOnWindows = (command: string[]) => {
+      const direct = child!;
+      spawnSync(command[0], command.slice(1), { stdio: 'ignore', windowsHide: true, timeout: 5000 });
+      try {
+        direct.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    const armKillAfter = (signal: NodeJS.Signals) => {
+      if (plan.killAfterSeconds <= 0 || killTimer) return;
+      killTimer = setTimeout(() => {
+        logger.warn(`the child (pid ${child?.pid}) did not stop within ${plan.killAfterSeconds}s of ${signal}: sending SIGKILL (see --kill-after)`);
+        const command = exited || child?.pid === undefined ? undefined : treeKillCommand(facts, child.pid);
+        if (command) return endTreeOnWindows(command);
+        send('SIGKILL');
+        signalEntries(stopping, 'SIGKILL', facts);
+      }, plan.killAfterSeconds * 1000);
+    };
     const listen = (signal: NodeJS.Signals, listener: () => void) => {
       listeners.set(signal, listener);
       process.on(signal, listener);
@@ -78,19 +99,20 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
           const reached = send(signal);
           if (signal === 'SIGTERM' || signal === 'SIGINT') stopping = [...stopping, ...reached];
         }
-        if ((signal === 'SIGTERM' || signal === 'SIGINT') && plan.killAfterSeconds > 0 && !killTimer) {
-          killTimer = setTimeout(() => {
-            logger.warn(`the child (pid ${child?.pid}) did not stop within ${plan.killAfterSeconds}s of ${signal}: sending SIGKILL (see --kill-after)`);
-            send('SIGKILL');
-            signalEntries(stopping, 'SIGKILL', facts);
-          }, plan.killAfterSeconds * 1000);
-        }
+        if (signal === 'SIGTERM' || signal === 'SIGINT') armKillAfter(signal);
       });
     }
     if (facts.family === 'windows') {
       // The console sends Ctrl+C / Ctrl+Break / close to every attached process, the child included.
-      // The shim only has to outlive it, so it listens (otherwise Node would exit) and waits.
-      for (const signal of ['SIGINT', 'SIGBREAK', 'SIGHUP'] as NodeJS.Signals[]) listen(signal, () => {});
+      // The shim only has to outlive it, so it listens (otherwise Node would exit) and waits; after
+      // Ctrl+C or Ctrl+Break, --kill-after ends the tree of a child that ignores them. On close,
+      // Windows ends the shim within seconds whatever it does.
+      for (const signal of ['SIGINT', 'SIGBREAK', 'SIGHUP'] as NodeJS.Signals[]) {
+        listen(signal, () => {
+          logger.debug(`${signal} came from the console, which delivered it to the child as well`);
+          if (signal !== 'SIGHUP') armKillAfter(signal);
+        });
+      }
     } else {
       // Job control. Ctrl+Z stops the whole foreground group; a SIGTSTP sent to the shim alone is passed on.
       // Either way the shim then stops itself, so the shell sees the job stopped and gives its prompt back.
@@ -121,7 +143,7 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     const exitHook = () => {
       if (exited || child?.pid === undefined) return;
       const command = treeKillCommand(facts, child.pid);
-      if (command) spawnSync(command[0], command.slice(1), { stdio: 'ignore', windowsHide: true, timeout: 5000 });
+      if (command) endTreeOnWindows(command);
       else send('SIGTERM');
     };
     process.once('exit', exitHook);
