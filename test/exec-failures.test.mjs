@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { SHIMS, runShim, start, tempDir, waitFor, MODES, run, shellWord, shimLine } from './helpers.mjs';
+import { SHIMS, exited, runShim, start, tempDir, waitFor, MODES, run, shellWord, shimLine } from './helpers.mjs';
 
 function executable(dir, name, content) {
   const file = join(dir, name);
@@ -177,6 +177,22 @@ for (const mode of MODES) {
       assertOneCleanLine(stderr, 'ETXTBSY');
       assert.equal(stdout, '');
       assert.deepEqual(readdirSync(dir).filter((name) => /^core/.test(name)), [], 'no core file');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  test(`${mode.label}: ETXTBSY with stderr a pipe nobody reads ends by SIGPIPE, as any error line of the shim does`, async () => {
+    const dir = tempDir();
+    const busy = join(dir, 'busy');
+    copyFileSync('/bin/true', busy);
+    chmodSync(busy, 0o755);
+    const holder = await holdOpenForWriting(busy);
+    try {
+      const shim = start(mode.shim.command[0], [...mode.shim.command.slice(1), ...mode.flags, 'start', '--', busy], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      shim.stderr.destroy(); // the reader is gone long before the shim has anything to say
+      const { code, signal } = await exited(shim);
+      assert.deepEqual({ code, signal }, { code: null, signal: 'SIGPIPE' }, 'not an abort (SIGABRT), nor a handled SIGPIPE and another exit code');
     } finally {
       holder.kill('SIGKILL');
     }

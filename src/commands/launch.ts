@@ -3,7 +3,7 @@ import type { CommandLine, LaunchCommand } from '../cli';
 import { ShimError, describeError } from '../errors';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { writeOut } from '../output';
+import { endByBrokenPipe, isBrokenPipe, writeOut } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
 import { directoryChecks, launchChecks, missingPathEntry, type CheckResult, type StartCheckInput } from '../preflight';
 import { redactArgv, redactEnvironment } from '../redaction';
@@ -115,10 +115,15 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     logger.debug(`${plan.mode}: ${plan.modeReason}`);
     logger.debug(`plan: ${JSON.stringify(describePlan(plan))}`);
   }
-  // A failed exec cannot be thrown past (see replaceProcess): it ends the shim from where it is.
+  // A failed exec cannot be thrown past (see replaceProcess): it ends the shim from where it is,
+  // as main() would (a closed stderr: by SIGPIPE), and nothing may escape it.
   const fail = (error: ShimError): never => {
     const { line, exitCode } = describeError(error);
-    logger.error(line);
+    try {
+      logger.error(line);
+    } catch (failed) {
+      if (isBrokenPipe(failed)) endByBrokenPipe();
+    }
     process.exit(exitCode);
   };
   if (plan.mode === 'exec') {

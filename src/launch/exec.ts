@@ -26,8 +26,15 @@ export function prepareForExec(): void {
   // process.execve emits an ExperimentalWarning through the default 'warning' listener, which
   // would print to the connector's stderr. The shim has no other use for warnings.
   process.removeAllListeners('warning');
-  for (const signal of RUNTIME_IGNORED_SIGNALS) process.on(signal, () => {});
+  for (const signal of RUNTIME_IGNORED_SIGNALS) process.on(signal, caughtForExec);
   restoreStdio();
+}
+
+const caughtForExec = () => {};
+
+/** The exec failed: SIGPIPE is the shim's own again, so its error line into a closed pipe ends it as anywhere else. */
+function undoPrepareForExec(): void {
+  for (const signal of RUNTIME_IGNORED_SIGNALS) process.removeListener(signal, caughtForExec);
 }
 
 /**
@@ -47,7 +54,10 @@ export function replaceProcess(file: string, args: string[], env: Record<string,
   Object.defineProperty(Error.prototype, 'syscall', {
     configurable: true,
     set(this: NodeJS.ErrnoException, value: unknown) {
-      if (value === 'execve') fail(launchFailure(file, this.code));
+      if (value === 'execve') {
+        undoPrepareForExec();
+        fail(launchFailure(file, this.code));
+      }
       // Any other error made meanwhile keeps `syscall` as its own ordinary property.
       Object.defineProperty(this, 'syscall', { value, writable: true, enumerable: true, configurable: true });
     },
