@@ -76,4 +76,26 @@ for (const { shim, flags, label } of SUPERVISORS) {
       await exited(driver);
     });
   }
+
+  // The terminal's SIGINT reaches the whole foreground group: the npm-style bin dies of it at once,
+  // while a server that ignores it would be orphaned on its port. The shim waits for it instead
+  // and --kill-after ends it, as after a forwarded SIGTERM.
+  test(`${label}: Ctrl+C at a terminal, a launcher that dies of it and a server that ignores it: --kill-after ends the server`, { skip: !havePython && 'python3 with pty is not installed' }, async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const files = { log: join(dir, 'screen'), pid: join(dir, 'pid'), ready: join(dir, 'ready') };
+    const driver = start('python3', [join(FIXTURES, 'pty-driver.py'), files.log, files.pid, '--', ...shim.command, ...flags, '--kill-after', '1', 'start', '--', NODE, join(FIXTURES, 'npm-bin.cjs')], {
+      env: { ...process.env, READY_FILE: files.ready, HASURA_CONNECTOR_PORT: String(port), IGNORE_INT: '1', TERM: 'dumb' }, stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    const serverPid = track(Number(await waitFor(() => readIfExists(files.ready), 10000, 'the server to listen')));
+    const shimPid = track(Number(readIfExists(files.pid)));
+    driver.stdin.write('03\n');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.ok(isAlive(serverPid), 'the server ignores Ctrl+C');
+    assert.ok(isAlive(shimPid), 'the shim waits for the server its launcher left');
+    await waitFor(() => !isAlive(shimPid), 5000, 'the shim to end after --kill-after');
+    await assertNothingLeft(serverPid, port, 1000);
+    driver.stdin.end();
+    await exited(driver);
+  });
 }

@@ -16,7 +16,7 @@ import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell
 import { realFileSystem } from '../runtime';
 import { inTerminalForeground, signalNumber } from '../signals';
 import { startLifeline, type Lifeline } from './lifeline';
-import { signalEntries, signalTree, stillRunning, type Entry } from './tree';
+import { descendantsOf, signalEntries, signalTree, stillRunning, type Entry } from './tree';
 
 /** How long to wait for a re-raised signal to end the shim before exiting with 128+N instead. */
 const RERAISE_FALLBACK_MS = 300;
@@ -92,14 +92,20 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
     // once the child exists (listeners run only after this synchronous block, spawn included).
     for (const signal of forwardedSignals(facts)) {
       listen(signal, () => {
+        let reached: Entry[];
         if (TERMINAL_SIGNALS.has(signal) && inTerminalForeground(facts)) {
           logger.debug(`${signal} came from the terminal, which delivered it to the child as well`);
+          // ...and to its descendants: they are remembered as a forwarded signal's are, so that a
+          // server ignoring Ctrl+C is not left behind by a launcher that dies of it.
+          reached = exited || child?.pid === undefined ? [] : descendantsOf([child.pid], facts);
         } else {
           logger.debug(`forwarding ${signal} to the child (pid ${child?.pid}) and its descendants`);
-          const reached = send(signal);
-          if (signal === 'SIGTERM' || signal === 'SIGINT') stopping = [...stopping, ...reached];
+          reached = send(signal);
         }
-        if (signal === 'SIGTERM' || signal === 'SIGINT') armKillAfter(signal);
+        if (signal === 'SIGTERM' || signal === 'SIGINT') {
+          stopping = [...stopping, ...reached];
+          armKillAfter(signal);
+        }
       });
     }
     if (facts.family === 'windows') {

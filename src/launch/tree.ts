@@ -71,7 +71,7 @@ function linuxChildren(pid: number): number[] | undefined {
  * kernel's per-thread children lists (a few reads, so the tree is taken in microseconds); from a
  * whole-system snapshot elsewhere, or where those lists are missing.
  */
-function descendantsOf(roots: number[], facts: PlatformFacts): Entry[] {
+export function descendantsOf(roots: number[], facts: PlatformFacts): Entry[] {
   const found: Entry[] = [];
   const seen = new Set(roots);
   if (facts.platform === 'linux') {
