@@ -50,7 +50,7 @@ function undoPrepareForExec(): void {
 export function replaceProcess(file: string, args: string[], env: Record<string, string>, fail: (error: ShimError) => never): never {
   const execve = (process as unknown as { execve?: Execve }).execve;
   if (!execve) throw failure('this runtime cannot exec', 'run with --no-exec');
-  const hook = Object.getOwnPropertyDescriptor(Error.prototype, 'syscall');
+  const previous = Object.getOwnPropertyDescriptor(Error.prototype, 'syscall');
   Object.defineProperty(Error.prototype, 'syscall', {
     configurable: true,
     set(this: NodeJS.ErrnoException, value: unknown) {
@@ -68,7 +68,7 @@ export function replaceProcess(file: string, args: string[], env: Record<string,
     const { code, message } = error as NodeJS.ErrnoException;
     throw launchFailure(file, code, message);
   } finally {
-    if (hook) Object.defineProperty(Error.prototype, 'syscall', hook);
+    if (previous) Object.defineProperty(Error.prototype, 'syscall', previous);
     else delete (Error.prototype as { syscall?: unknown }).syscall;
   }
   throw failure('process.execve returned');
