@@ -9,14 +9,16 @@
  * what is left after the grace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Entry } from './tree';
 
 /** $0 of the lifeline's shell: how it shows in `ps`. */
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
 const POLL_MS = 10;
 
 // $1: ticks of 10 ms before SIGKILL; $2: "ps" to use `ps` even where /proc exists (tests). stdin: the
-// child's PID, then "done" or end of file. It reads to the end before leaving, so that the shim never
-// writes into a closed pipe (SIGPIPE).
+// child's PID, then "pid/start" words of descendants the shim still waits for after the child ended
+// (theirs would be out of the child's tree by then), then "done" or end of file. It reads to the end
+// before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
 // End of file before any PID: the shim died inside spawn (between fork and exec, before it could
 // write). Its child was then reparented, with this lifeline, to the same reaper: on Linux `orphan`
 // takes the reaper's children in the shim's process group that started within 100 ms after the
@@ -64,7 +66,7 @@ kids() {
   done
 }
 tree() {
-  case "$found " in *" $pid/$root "*) ;; *) found=" $pid/$root$found";; esac
+  [ -n "$root" ] && case "$found " in *" $pid/$root "*) ;; *) found=" $pid/$root$found";; esac
   live=
   for e in $found; do ident "\${e%%/*}"; [ "$id" = "\${e#*/}" ] && live="$live $e"; done
   if [ -n "$proc" ] && kids "$pid"; then
@@ -154,15 +156,19 @@ fi
 IFS= read -r pid || { pid=; orphan; exit 0; }
 case $pid in ''|*[!0-9]*) exit 0;; esac
 ident "$pid"; root=$id
-IFS= read -r word
-[ "$word" = done ] || [ -z "$root" ] && exit 0
 found=
+while IFS= read -r word; do
+  case $word in done) exit 0;; [0-9]*/?*) found="$found $word";; esac
+done
+[ -z "$root" ] && [ -z "$found" ] && exit 0
 stop
 `;
 
 export interface Lifeline {
   /** Tells the lifeline which child to watch: call as soon as spawn returns. */
   watch(pid: number): void;
+  /** The child ended, these descendants it was asked to stop still run: the lifeline ends them too if the shim dies. */
+  alsoWatch(entries: Entry[]): void;
   /** The child ended normally: the lifeline exits without acting. */
   release(): void;
 }
@@ -190,6 +196,10 @@ export function startLifeline(shell: string, graceSeconds: number, processTable:
     // with the lifeline before the shim runs anything else.
     watch(pid) {
       if (!gone()) helper.stdin?.write(`${pid}\n`);
+    },
+    alsoWatch(entries) {
+      // The script's start times join ps's lstart words with "_" (one shell word each).
+      if (!gone() && entries.length) helper.stdin?.write(entries.map(({ pid, identity }) => `${pid}/${identity.split(' ').join('_')}\n`).join(''));
     },
     release() {
       if (!gone()) helper.stdin?.end('done\n');

@@ -197,7 +197,9 @@ export function superviseChild(plan: LaunchPlan, context: SuperviseContext): Pro
       };
       // A launcher that dies at once would orphan a server still shutting down (or ignoring SIGTERM):
       // the shim waits for the descendants it asked to stop, and --kill-after applies to them.
-      if (!killTimer || stillRunning(stopping, facts).length === 0) return finish();
+      const left = killTimer ? stillRunning(stopping, facts) : [];
+      if (left.length === 0) return finish();
+      lifeline?.alsoWatch(left); // out of the child's tree now: the lifeline would not find them
       logger.debug('the child is gone; waiting for its descendants that were asked to stop');
       const poll = setInterval(() => {
         if (stillRunning(stopping, facts).length > 0) return;
