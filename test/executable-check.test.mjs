@@ -93,3 +93,14 @@ test('under qemu-user (the runtime built for another machine than the CPU, as /p
   assert.equal(run(hostCpu), undefined);
   assert.match(run(undefined).message, /it is built for/, 'no cpuinfo: the runtime\'s architecture is the machine\'s');
 });
+
+test('the #! line is read as Linux reads it: 255 bytes, a NUL ends a word, a cut interpreter name is refused', () => {
+  const files = { '/bin/echo': TRUE, ...LOADER };
+  const script = (line) => view({ ...files, '/c/s': line });
+  assert.equal(check('/c/s', script('#!/bin/echo\0junk\n')), undefined, 'the NUL ends the name');
+  assert.match(check('/c/s', script('#!\0/bin/echo\n')).message, /names no interpreter/);
+  assert.equal(check('/c/s', script('#!\0/bin/echo\n')).exitCode, 126);
+  assert.equal(check('/c/s', script(`#!/bin/echo ${'x'.repeat(300)}\n`)), undefined, 'only the argument is cut');
+  assert.match(check('/c/s', script(`#!/${'a'.repeat(300)}\n`)).message, /longer than the 255 bytes the kernel reads of it/);
+  assert.equal(check('/c/s', script(`#!/bin/echo${' '.repeat(300)}\n`)), undefined);
+});
