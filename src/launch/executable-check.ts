@@ -366,7 +366,10 @@ export const realExecutableView: ExecutableView = {
   read(file, offset, length) {
     let fd: number | undefined;
     try {
-      fd = nodeFs.openSync(file, 'r');
+      // Non-blocking, and regular files only: opening a FIFO to read would wait for a writer (the
+      // kernel refuses to execute anything but a regular file: EACCES, left to the exec).
+      fd = nodeFs.openSync(file, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+      if (!nodeFs.fstatSync(fd).isFile()) return undefined;
       const buffer = Buffer.alloc(length);
       const count = nodeFs.readSync(fd, buffer, 0, length, offset);
       return buffer.subarray(0, count);
