@@ -43,6 +43,8 @@ export interface ExecutableCheckInput {
 
 /** The first bytes the kernel looks at (Linux BINPRM_BUF_SIZE); the `#!` line is read from the first 255 of them. */
 const HEAD_BYTES = 256;
+/** Where execvp (glibc's confstr _CS_PATH) looks when PATH is unset, as env does for `#!/usr/bin/env NAME`. */
+const DEFAULT_PATH = '/bin:/usr/bin';
 /** Linux MAX_ARG_STRLEN: one argument or NAME=value, with its terminating NUL. */
 const MAX_ARG_STRLEN = 32 * 4096;
 /** Linux: 128 KiB of arguments and environment is always allowed; up to a quarter of the stack limit, at most 6 MiB. */
@@ -175,32 +177,95 @@ const fromWorkingDirectory = (input: ExecutableCheckInput, file: string) => (fil
 /**
  * `#!/usr/bin/env NAME`: env looks NAME up on the PATH the child gets. The kernel passes everything
  * after the interpreter as one argument, so `#!/usr/bin/env node --flag` asks env for a program
- * named "node --flag" (unless it says `-S`, which splits it).
+ * named "node --flag" (unless it says `-S`, which splits it). Refused only when the line is fully
+ * understood (envTarget); anything else is left to env.
  */
 function checkEnvTarget(input: ExecutableCheckInput, file: string, line: string, argument: string): ShimError | undefined {
-  let words: string[];
-  if (argument.startsWith('-S') || argument.startsWith('--split-string')) {
-    words = argument.replace(/^(-S|--split-string=?)/, '').trim().split(/[ \t]+/).filter(Boolean);
-  } else if (argument.startsWith('-')) {
-    return undefined; // other env options: env's own business
-  } else {
-    words = [argument];
-  }
-  const name = words.find((word) => !word.startsWith('-') && !/^[^=]+=/.test(word));
-  if (name === undefined) return undefined;
-  const path = pathFor('posix');
+  const target = envTarget(argument, input.env);
+  if (!target) return undefined;
+  const { name, env } = target;
   const runnable = (candidate: string) => input.fs.kind(candidate) === 'file' && input.fs.isExecutable(candidate);
   if (name.includes('/')) {
-    if (runnable(path.resolve(input.cwd, name))) return undefined;
+    if (runnable(fromWorkingDirectory(input, name))) return undefined;
   } else {
     // execvp's rules: an unset PATH means its default; an empty entry means the working directory.
-    const searchPath = input.env.PATH ?? '/bin:/usr/bin';
-    if (searchPath.split(':').some((dir) => runnable(path.resolve(input.cwd, dir || '.', name)))) return undefined;
+    if ((env.PATH ?? DEFAULT_PATH).split(':').some((dir) => runnable(fromWorkingDirectory(input, `${dir || '.'}/${name}`)))) return undefined;
   }
-  return notFound(`cannot execute ${file}: \`${visible(name)}\` (from its first line, #!${visible(line)}) is not found on the child's PATH`,
+  // -i, -u PATH or PATH=... on the line: env searches another PATH than the child's, named then.
+  const where = env.PATH === input.env.PATH ? 'the child\'s PATH' : `the PATH env searches (${env.PATH ?? `unset: ${DEFAULT_PATH}`})`;
+  return notFound(`cannot execute ${file}: \`${visible(name)}\` (from its first line, #!${visible(line)}) is not found on ${where}`,
     name.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
       : name.includes(' ') ? 'env takes the rest of the #! line as one name: use `#!/usr/bin/env -S ...` to pass arguments'
         : `install ${name} or put its directory on PATH`);
+}
+
+/**
+ * The program GNU env runs for this `#!` argument, and the environment it looks it up in: env's
+ * -S splitting (quotes, ${VAR}), then -i / - (empty environment: execvp's default PATH), -u VAR,
+ * -v, --, and NAME=VALUE assignments. Undefined for whatever else (-C, escapes, signal options...):
+ * env decides those itself.
+ */
+function envTarget(argument: string, env: Readonly<Record<string, string>>): { name: string; env: Record<string, string | undefined> } | undefined {
+  let words: string[] | undefined;
+  if (argument.startsWith('-S')) words = splitLikeEnv(argument.slice(2), env);
+  else if (argument.startsWith('--split-string=')) words = splitLikeEnv(argument.slice('--split-string='.length), env);
+  else if (!argument.startsWith('-')) words = [argument];
+  if (!words) return undefined;
+  let childEnv: Record<string, string | undefined> = { ...env };
+  let index = 0;
+  for (; index < words.length && words[index].startsWith('-'); index++) {
+    const word = words[index];
+    if (word === '--') { index++; break; }
+    if (word === '-' || word === '-i' || word === '--ignore-environment') childEnv = {};
+    else if (word === '-u' || word === '--unset') delete childEnv[words[++index]];
+    else if (word.startsWith('--unset=')) delete childEnv[word.slice('--unset='.length)];
+    else if (/^-u./.test(word)) delete childEnv[word.slice(2)];
+    else if (!['-v', '--debug', '-0', '--null'].includes(word)) return undefined;
+  }
+  for (; index < words.length && /^[^=]+=/.test(words[index]); index++) {
+    const at = words[index].indexOf('=');
+    childEnv[words[index].slice(0, at)] = words[index].slice(at + 1);
+  }
+  const name = words[index];
+  return name === undefined || name === '' ? undefined : { name, env: childEnv };
+}
+
+/**
+ * env -S's splitting of one string into words: spaces and tabs separate, '...' is literal, "..."
+ * and bare words expand ${VAR} (from the environment env was given), # starts a comment.
+ * Undefined for backslash escapes, other $ forms and unbalanced quotes, which are not followed here.
+ */
+function splitLikeEnv(text: string, env: Readonly<Record<string, string>>): string[] | undefined {
+  const words: string[] = [];
+  let word: string | undefined;
+  const expand = (part: string) => (/\$(?!\{[A-Za-z_][A-Za-z0-9_]*\})/.test(part) ? undefined
+    : part.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? ''));
+  for (let at = 0; at < text.length;) {
+    const char = text[at];
+    if (char === ' ' || char === '\t') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+      at++;
+    } else if (char === '#' && word === undefined) {
+      break;
+    } else if (char === '\'' || char === '"') {
+      const close = text.indexOf(char, at + 1);
+      const inner = close === -1 ? undefined : text.slice(at + 1, close);
+      const value = inner === undefined || inner.includes('\\') ? undefined : char === '"' ? expand(inner) : inner;
+      if (value === undefined) return undefined;
+      word = (word ?? '') + value;
+      at = close + 1;
+    } else {
+      let stop = at;
+      while (stop < text.length && !' \t\'"'.includes(text[stop])) stop++;
+      const value = text.slice(at, stop).includes('\\') ? undefined : expand(text.slice(at, stop));
+      if (value === undefined) return undefined;
+      word = (word ?? '') + value;
+      at = stop;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /** A CR shown as \r, so that the one line stays one line and says what is there. */
