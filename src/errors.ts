@@ -40,7 +40,7 @@ const cwdGone = () => failure('the working directory no longer exists (it was de
  * would: not found 127, any other reason the file cannot be executed 126, anything else 1.
  */
 export function launchFailure(file: string, code: string | undefined, detail?: string): ShimError {
-  const reason = code ? `${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ''}` : (detail ?? 'unknown error');
+  const reason = code ? describeErrno(code) : (detail ?? 'unknown error');
   if (code === 'ENOENT') return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notFound, 'check that the file and its interpreter exist');
   if (code !== undefined && CANNOT_EXECUTE.has(code)) {
     return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notExecutable, code === 'ETXTBSY'
@@ -58,6 +58,9 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOTDIR: 'a path component is not a directory', ENAMETOOLONG: 'path too long', ENOMEM: 'out of memory',
   ELIBBAD: 'corrupt dynamic loader', EIO: 'input/output error', EINVAL: 'invalid executable format',
 };
+
+/** An errno name with what it means to a user: `ELOOP (too many levels of symbolic links or interpreters)`. */
+export const describeErrno = (code: string) => `${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ''}`;
 
 /** A known failure of Node's that reached the top without a ShimError around it, told in the user's terms. */
 function knownFailure(error: unknown): ShimError | undefined {

@@ -1,6 +1,6 @@
 /** Which directories, which manifest, which executable: the SPEC's resolution table as pure functions. */
 import { isPortNumber, type GlobalOptions } from './cli';
-import { ExitCode, ShimError, configError } from './errors';
+import { ExitCode, ShimError, configError, describeErrno } from './errors';
 import type { Env } from './environment';
 import { MANIFEST_FILE_NAME } from './manifest';
 import { DEFAULT_PATHEXT, hasPathSeparator, pathFor, pathListDelimiter, readEnv, type PlatformFacts } from './platform';
@@ -9,6 +9,8 @@ import { batchFileLaunch, isBatchFile, npmCmdShimTarget } from './windows-comman
 /** What the planner may ask of the file system; tests pass a fake. */
 export interface FileSystemView {
   kind(file: string): 'file' | 'directory' | 'missing';
+  /** Why a 'missing' file could not be looked up (ENOENT, ELOOP, ENOTDIR, EACCES...); absent means ENOENT. */
+  lookupError?(file: string): string | undefined;
   isExecutable(file: string): boolean;
   readText(file: string): string | undefined;
 }
@@ -98,10 +100,19 @@ export function findExecutable({ command, baseDir, env, platform, fs }: Executab
   };
 
   if (hasPathSeparator(platform.family, command)) {
-    const file = path.resolve(baseDir, command);
+    // A `..` after a symlink goes up from where the link points, for the kernel as for a shell;
+    // path.resolve would take it lexically and so pick another file: such a path stays as written.
+    const file = !windows && command.split('/').includes('..')
+      ? (path.isAbsolute(command) ? command : `${baseDir}/${command}`) : path.resolve(baseDir, command);
     const found = firstRunnable(file);
     if (found) return found;
     if (notRunnable) throw notRunnableError(command, notRunnable, fs);
+    // A path the kernel cannot walk (a symlink loop, a file as a directory, a directory it may not
+    // search, a name too long) is not "not found": a shell says 126 with the reason, and so does the shim.
+    const why = windows ? undefined : fs.lookupError?.(file);
+    if (why && why !== 'ENOENT') {
+      throw new ShimError(`cannot execute ${file}: ${describeErrno(why)}`, ExitCode.notExecutable, 'check the path and the permissions of its directories');
+    }
     throw new ShimError(`executable not found: ${file}${windows ? ` (tried ${candidatesFor(file).map((c) => path.basename(c)).join(', ')})` : ''}`,
       ExitCode.notFound, 'check the path in the manifest (relative paths are taken from the manifest\'s directory) or the directory options');
   }

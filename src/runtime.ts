@@ -42,6 +42,14 @@ export const realFileSystem: FileSystemView = {
       return 'missing';
     }
   },
+  lookupError(file) {
+    try {
+      fs.statSync(file);
+      return undefined;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code;
+    }
+  },
   isExecutable(file) {
     try {
       fs.accessSync(file, fs.constants.X_OK);

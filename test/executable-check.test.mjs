@@ -93,3 +93,29 @@ test('under qemu-user (the runtime built for another machine than the CPU, as /p
   assert.equal(run(hostCpu), undefined);
   assert.match(run(undefined).message, /it is built for/, 'no cpuinfo: the runtime\'s architecture is the machine\'s');
 });
+
+test('the #! line is read as Linux reads it: 255 bytes, a NUL ends a word, a cut interpreter name is refused', () => {
+  const files = { '/bin/echo': TRUE, ...LOADER };
+  const script = (line) => view({ ...files, '/c/s': line });
+  assert.equal(check('/c/s', script('#!/bin/echo\0junk\n')), undefined, 'the NUL ends the name');
+  assert.match(check('/c/s', script('#!\0/bin/echo\n')).message, /names no interpreter/);
+  assert.equal(check('/c/s', script('#!\0/bin/echo\n')).exitCode, 126);
+  assert.equal(check('/c/s', script(`#!/bin/echo ${'x'.repeat(300)}\n`)), undefined, 'only the argument is cut');
+  assert.match(check('/c/s', script(`#!/${'a'.repeat(300)}\n`)).message, /longer than the 255 bytes the kernel reads of it/);
+  assert.equal(check('/c/s', script(`#!/bin/echo${' '.repeat(300)}\n`)), undefined);
+});
+
+test('#!/usr/bin/env -S: quotes and ${VAR} as env splits them; -i, -u and assignments change the PATH env searches', () => {
+  const files = { '/usr/bin/env': TRUE, '/opt/rt/my rt': TRUE, '/opt/rt/rt': TRUE, '/bin/sh': TRUE, ...LOADER };
+  const script = (line) => view({ ...files, '/c/s': `#!${line}\n` });
+  const env = { PATH: '/opt/rt', RT: 'rt' };
+  assert.equal(check('/c/s', script('/usr/bin/env -S "my rt" x'), { env }), undefined);
+  assert.equal(check('/c/s', script("/usr/bin/env -S 'rt' 'a b'"), { env }), undefined);
+  assert.equal(check('/c/s', script('/usr/bin/env -S ${RT} x'), { env }), undefined);
+  assert.equal(check('/c/s', script('/usr/bin/env -S -u RT rt'), { env }), undefined, 'the word after -u is a variable');
+  assert.equal(check('/c/s', script('/usr/bin/env -S -i sh'), { env }), undefined, '-i: execvp\'s default PATH has sh');
+  assert.match(check('/c/s', script('/usr/bin/env -S -i rt'), { env }).message, /`rt` .* is not found on the PATH env searches \(unset: \/bin:\/usr\/bin\)/);
+  assert.equal(check('/c/s', script('/usr/bin/env -S PATH=/opt/rt rt'), { env: { PATH: '/usr/bin' } }), undefined);
+  assert.equal(check('/c/s', script('/usr/bin/env -S -C /opt/rt ./rt'), { env }), undefined, '-C: left to env');
+  assert.equal(check('/c/s', script('/usr/bin/env -S rt\\_x'), { env }), undefined, 'escapes: left to env');
+});

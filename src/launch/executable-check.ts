@@ -14,12 +14,14 @@
  * Pure apart from the ExecutableView it is given (realExecutableView reads the real files).
  */
 import * as nodeFs from 'node:fs';
-import { ExitCode, ShimError } from '../errors';
+import { ExitCode, ShimError, describeErrno } from '../errors';
 import { pathFor, scriptNestingLimit, type PlatformFacts } from '../platform';
 import { realFileSystem } from '../runtime';
 
 export interface ExecutableView {
   kind(file: string): 'file' | 'directory' | 'missing';
+  /** Why a 'missing' file could not be looked up (ENOENT, ELOOP, ENOTDIR, EACCES...); absent means ENOENT. */
+  lookupError?(file: string): string | undefined;
   isExecutable(file: string): boolean;
   /** Up to `length` bytes from `offset`; undefined when the file cannot be read. */
   read(file: string, offset: number, length: number): Uint8Array | undefined;
@@ -39,8 +41,10 @@ export interface ExecutableCheckInput {
   fs: ExecutableView;
 }
 
-/** The first bytes the kernel looks at (Linux BINPRM_BUF_SIZE); a `#!` line longer than this is cut. */
+/** The first bytes the kernel looks at (Linux BINPRM_BUF_SIZE); the `#!` line is read from the first 255 of them. */
 const HEAD_BYTES = 256;
+/** Where execvp (glibc's confstr _CS_PATH) looks when PATH is unset, as env does for `#!/usr/bin/env NAME`. */
+const DEFAULT_PATH = '/bin:/usr/bin';
 /** Linux MAX_ARG_STRLEN: one argument or NAME=value, with its terminating NUL. */
 const MAX_ARG_STRLEN = 32 * 4096;
 /** Linux: 128 KiB of arguments and environment is always allowed; up to a quarter of the stack limit, at most 6 MiB. */
@@ -89,22 +93,27 @@ function checkFormat(input: ExecutableCheckInput, file: string, depth: number): 
 
 function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Array, depth: number): ShimError | undefined {
   const path = pathFor('posix');
-  const end = head.indexOf(0x0a);
-  // Like the kernel, only spaces and tabs separate and surround the words: a CR (Windows line
-  // endings) stays part of the interpreter's name or its argument.
-  const line = Buffer.from(head.subarray(2, end === -1 ? head.length : end)).toString('utf8').replace(/^[ \t]+|[ \t]+$/g, '');
-  const split = line.search(/[ \t]/);
-  const interpreter = split === -1 ? line : line.slice(0, split);
-  const argument = split === -1 ? '' : line.slice(split).replace(/^[ \t]+/, '');
+  const parsed = parseShebang(head);
+  if (parsed === 'cut') {
+    return notExecutable(`cannot execute ${file}: its #! line is longer than the 255 bytes the kernel reads of it, which end inside the interpreter's name`,
+      'shorten the interpreter\'s path (a symlink), or use #!/usr/bin/env NAME');
+  }
+  const { interpreter, argument, line } = parsed;
+  // The kernel takes an empty name (a NUL right after #!) as a path and fails it with EACCES.
   if (!interpreter) return notExecutable(`cannot execute ${file}: its #! line names no interpreter`, 'put the interpreter\'s absolute path after #!');
   const limit = scriptNestingLimit(input.facts);
   if (depth >= limit) {
     return notExecutable(`cannot execute ${input.executable}: its #! interpreters nest ${depth + 1} scripts deep (down to ${file}), and this system follows ${limit === 1 ? 'no script as an interpreter' : `at most ${limit}`}`,
       'point the #! line at a binary');
   }
-  const resolved = path.resolve(input.cwd, interpreter);
+  const resolved = fromWorkingDirectory(input, interpreter);
   const kind = input.fs.kind(resolved);
   if (kind === 'missing') {
+    const code = input.fs.lookupError?.(resolved) ?? 'ENOENT';
+    if (code !== 'ENOENT') {
+      return notExecutable(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) cannot be reached: ${describeErrno(code)}`,
+        `fix the path, or change the first line of ${path.basename(file)}`);
+    }
     return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) does not exist`,
       line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
         : `install it, or change the first line of ${path.basename(file)}`);
@@ -120,34 +129,143 @@ function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Arra
 }
 
 /**
+ * The `#!` line as Linux reads it (fs/binfmt_script.c): from the first 255 bytes, zero-filled past
+ * the end of the file. Spaces and tabs separate; a NUL ends the interpreter's name or its
+ * argument (a CR does not: it stays part of the word). Without a newline in the first 256 bytes,
+ * the line is cut at 255, which is refused ('cut', ENOEXEC) unless a space, tab or NUL ends the
+ * interpreter's name within them. `line` is what the user would see of it.
+ */
+function parseShebang(head: Uint8Array): { interpreter: string; argument: string; line: string } | 'cut' {
+  const buffer = Buffer.alloc(HEAD_BYTES);
+  buffer.set(head.subarray(0, HEAD_BYTES));
+  const last = HEAD_BYTES - 1;
+  const spaceTab = (at: number) => buffer[at] === 0x20 || buffer[at] === 0x09;
+  const terminator = (at: number) => spaceTab(at) || buffer[at] === 0;
+  let end = buffer.indexOf(0x0a);
+  if (end === -1) {
+    let first = 2;
+    while (first <= last && spaceTab(first)) first++;
+    let cut = first;
+    while (cut <= last && !terminator(cut)) cut++;
+    if (first <= last && cut > last) return 'cut';
+    end = last;
+  }
+  while (end > 2 && spaceTab(end - 1)) end--;
+  let name = 2;
+  while (name < end && spaceTab(name)) name++;
+  let separator = name;
+  while (separator < end && !terminator(separator)) separator++;
+  let argument = '';
+  if (separator < end && buffer[separator] !== 0) {
+    let start = separator;
+    while (start < end && spaceTab(start)) start++;
+    argument = cString(buffer.subarray(start, end));
+  }
+  return { interpreter: cString(buffer.subarray(name, separator)), argument, line: cString(buffer.subarray(2, end)).replace(/^[ \t]+/, '') };
+}
+
+/** Bytes up to the first NUL, as the kernel hands them on (C strings). */
+const cString = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8').replace(/\0.*$/s, '');
+
+/**
+ * A path as the kernel resolves it for the child: relative ones from the child's working
+ * directory, and never normalized (`..` after a symlink goes up from where the link points, and a
+ * trailing slash demands a directory), which path.resolve would change.
+ */
+const fromWorkingDirectory = (input: ExecutableCheckInput, file: string) => (file.startsWith('/') ? file : `${input.cwd}/${file}`);
+
+/**
  * `#!/usr/bin/env NAME`: env looks NAME up on the PATH the child gets. The kernel passes everything
  * after the interpreter as one argument, so `#!/usr/bin/env node --flag` asks env for a program
- * named "node --flag" (unless it says `-S`, which splits it).
+ * named "node --flag" (unless it says `-S`, which splits it). Refused only when the line is fully
+ * understood (envTarget); anything else is left to env.
  */
 function checkEnvTarget(input: ExecutableCheckInput, file: string, line: string, argument: string): ShimError | undefined {
-  let words: string[];
-  if (argument.startsWith('-S') || argument.startsWith('--split-string')) {
-    words = argument.replace(/^(-S|--split-string=?)/, '').trim().split(/[ \t]+/).filter(Boolean);
-  } else if (argument.startsWith('-')) {
-    return undefined; // other env options: env's own business
-  } else {
-    words = [argument];
-  }
-  const name = words.find((word) => !word.startsWith('-') && !/^[^=]+=/.test(word));
-  if (name === undefined) return undefined;
-  const path = pathFor('posix');
+  const target = envTarget(argument, input.env);
+  if (!target) return undefined;
+  const { name, env } = target;
   const runnable = (candidate: string) => input.fs.kind(candidate) === 'file' && input.fs.isExecutable(candidate);
   if (name.includes('/')) {
-    if (runnable(path.resolve(input.cwd, name))) return undefined;
+    if (runnable(fromWorkingDirectory(input, name))) return undefined;
   } else {
     // execvp's rules: an unset PATH means its default; an empty entry means the working directory.
-    const searchPath = input.env.PATH ?? '/bin:/usr/bin';
-    if (searchPath.split(':').some((dir) => runnable(path.resolve(input.cwd, dir || '.', name)))) return undefined;
+    if ((env.PATH ?? DEFAULT_PATH).split(':').some((dir) => runnable(fromWorkingDirectory(input, `${dir || '.'}/${name}`)))) return undefined;
   }
-  return notFound(`cannot execute ${file}: \`${visible(name)}\` (from its first line, #!${visible(line)}) is not found on the child's PATH`,
+  // -i, -u PATH or PATH=... on the line: env searches another PATH than the child's, named then.
+  const where = env.PATH === input.env.PATH ? 'the child\'s PATH' : `the PATH env searches (${env.PATH ?? `unset: ${DEFAULT_PATH}`})`;
+  return notFound(`cannot execute ${file}: \`${visible(name)}\` (from its first line, #!${visible(line)}) is not found on ${where}`,
     name.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
       : name.includes(' ') ? 'env takes the rest of the #! line as one name: use `#!/usr/bin/env -S ...` to pass arguments'
         : `install ${name} or put its directory on PATH`);
+}
+
+/**
+ * The program GNU env runs for this `#!` argument, and the environment it looks it up in: env's
+ * -S splitting (quotes, ${VAR}), then -i / - (empty environment: execvp's default PATH), -u VAR,
+ * -v, --, and NAME=VALUE assignments. Undefined for whatever else (-C, escapes, signal options...):
+ * env decides those itself.
+ */
+function envTarget(argument: string, env: Readonly<Record<string, string>>): { name: string; env: Record<string, string | undefined> } | undefined {
+  let words: string[] | undefined;
+  if (argument.startsWith('-S')) words = splitLikeEnv(argument.slice(2), env);
+  else if (argument.startsWith('--split-string=')) words = splitLikeEnv(argument.slice('--split-string='.length), env);
+  else if (!argument.startsWith('-')) words = [argument];
+  if (!words) return undefined;
+  let childEnv: Record<string, string | undefined> = { ...env };
+  let index = 0;
+  for (; index < words.length && words[index].startsWith('-'); index++) {
+    const word = words[index];
+    if (word === '--') { index++; break; }
+    if (word === '-' || word === '-i' || word === '--ignore-environment') childEnv = {};
+    else if (word === '-u' || word === '--unset') delete childEnv[words[++index]];
+    else if (word.startsWith('--unset=')) delete childEnv[word.slice('--unset='.length)];
+    else if (/^-u./.test(word)) delete childEnv[word.slice(2)];
+    else if (!['-v', '--debug', '-0', '--null'].includes(word)) return undefined;
+  }
+  for (; index < words.length && /^[^=]+=/.test(words[index]); index++) {
+    const at = words[index].indexOf('=');
+    childEnv[words[index].slice(0, at)] = words[index].slice(at + 1);
+  }
+  const name = words[index];
+  return name === undefined || name === '' ? undefined : { name, env: childEnv };
+}
+
+/**
+ * env -S's splitting of one string into words: spaces and tabs separate, '...' is literal, "..."
+ * and bare words expand ${VAR} (from the environment env was given), # starts a comment.
+ * Undefined for backslash escapes, other $ forms and unbalanced quotes, which are not followed here.
+ */
+function splitLikeEnv(text: string, env: Readonly<Record<string, string>>): string[] | undefined {
+  const words: string[] = [];
+  let word: string | undefined;
+  const expand = (part: string) => (/\$(?!\{[A-Za-z_][A-Za-z0-9_]*\})/.test(part) ? undefined
+    : part.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? ''));
+  for (let at = 0; at < text.length;) {
+    const char = text[at];
+    if (char === ' ' || char === '\t') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+      at++;
+    } else if (char === '#' && word === undefined) {
+      break;
+    } else if (char === '\'' || char === '"') {
+      const close = text.indexOf(char, at + 1);
+      const inner = close === -1 ? undefined : text.slice(at + 1, close);
+      const value = inner === undefined || inner.includes('\\') ? undefined : char === '"' ? expand(inner) : inner;
+      if (value === undefined) return undefined;
+      word = (word ?? '') + value;
+      at = close + 1;
+    } else {
+      let stop = at;
+      while (stop < text.length && !' \t\'"'.includes(text[stop])) stop++;
+      const value = text.slice(at, stop).includes('\\') ? undefined : expand(text.slice(at, stop));
+      if (value === undefined) return undefined;
+      word = (word ?? '') + value;
+      at = stop;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /** A CR shown as \r, so that the one line stays one line and says what is there. */
@@ -207,15 +325,31 @@ function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): 
     const fileSize = word(entry, bits === 64 ? 32 : 16);
     if ((kind === 1 || kind === 3) && offset + fileSize > size) return truncated(`${size} bytes, a segment ends at ${offset + fileSize}`);
     if (kind !== 3) continue;
-    // PT_INTERP: the dynamic loader. Missing (a binary for another libc, say), execve says ENOENT.
+    // PT_INTERP: the dynamic loader, opened as the kernel does (a relative one from the child's
+    // working directory). Missing (a binary for another libc, say), execve says ENOENT.
     const raw = offset + fileSize <= data.length ? data.subarray(offset, offset + fileSize) : Buffer.from(input.fs.read(file, offset, fileSize) ?? new Uint8Array());
-    const loader = raw.toString('utf8').replace(/\0.*$/s, '');
-    if (loader && input.fs.kind(loader) !== 'file') {
-      return notFound(`cannot execute ${file}: its dynamic loader ${loader} does not exist (built for another C library or distribution?)`,
-        'ship a build of the connector for this system (a static or musl build for Alpine images)');
+    const loader = cString(raw);
+    if (loader) {
+      const problem = checkLoader(input, file, loader);
+      if (problem) return problem;
     }
   }
   return undefined;
+}
+
+/** The kernel opens the loader like a program (execute permission, a regular file) and loads only an ELF one. */
+function checkLoader(input: ExecutableCheckInput, file: string, loader: string): ShimError | undefined {
+  const resolved = fromWorkingDirectory(input, loader);
+  const kind = input.fs.kind(resolved);
+  const code = kind === 'missing' ? input.fs.lookupError?.(resolved) ?? 'ENOENT' : undefined;
+  if (code === 'ENOENT') {
+    return notFound(`cannot execute ${file}: its dynamic loader ${loader} does not exist (built for another C library or distribution?)`,
+      'ship a build of the connector for this system (a static or musl build for Alpine images)');
+  }
+  const head = kind === 'file' && input.fs.isExecutable(resolved) ? input.fs.read(resolved, 0, 4) : undefined;
+  const why = code ? `cannot be reached: ${describeErrno(code)}` : kind === 'directory' ? 'is a directory'
+    : !input.fs.isExecutable(resolved) ? 'is not executable' : head && !isElf(head) ? 'is not an ELF binary' : undefined;
+  return why ? notExecutable(`cannot execute ${file}: its dynamic loader ${loader} ${why}`, 'ship a build of the connector for this system') : undefined;
 }
 
 /**
@@ -297,7 +431,10 @@ export const realExecutableView: ExecutableView = {
   read(file, offset, length) {
     let fd: number | undefined;
     try {
-      fd = nodeFs.openSync(file, 'r');
+      // Non-blocking, and regular files only: opening a FIFO to read would wait for a writer (the
+      // kernel refuses to execute anything but a regular file: EACCES, left to the exec).
+      fd = nodeFs.openSync(file, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+      if (!nodeFs.fstatSync(fd).isFile()) return undefined;
       const buffer = Buffer.alloc(length);
       const count = nodeFs.readSync(fd, buffer, 0, length, offset);
       return buffer.subarray(0, count);
