@@ -152,6 +152,15 @@ for (const mode of MODES) {
   });
 }
 
+/** A copy of /bin/true held open for writing by another process (ETXTBSY), in a fresh directory. */
+async function busyProgram() {
+  const dir = tempDir();
+  const busy = join(dir, 'busy');
+  copyFileSync('/bin/true', busy);
+  chmodSync(busy, 0o755);
+  return { dir, busy, holder: await holdOpenForWriting(busy) };
+}
+
 /** A process that holds `file` open for writing (so the kernel refuses to execute it: ETXTBSY) until killed. */
 async function holdOpenForWriting(file) {
   const holder = start(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(file)}, 'r+'); console.log('holding'); setInterval(() => {}, 1000)`]);
@@ -163,11 +172,7 @@ async function holdOpenForWriting(file) {
 // file), so in exec mode it is the failure of process.execve itself: the case that used to abort.
 for (const mode of MODES) {
   test(`${mode.label}: a program held open for writing (ETXTBSY) ends in one line and 126, no abort, no core file`, async () => {
-    const dir = tempDir();
-    const busy = join(dir, 'busy');
-    copyFileSync('/bin/true', busy);
-    chmodSync(busy, 0o755);
-    const holder = await holdOpenForWriting(busy);
+    const { dir, busy, holder } = await busyProgram();
     try {
       // ulimit -c unlimited: an abort would leave a core file in dir (where the kernel's pattern allows).
       const { code, signal, stdout, stderr } = await run('sh', ['-c', `ulimit -c unlimited 2>/dev/null; exec ${shimLine(mode)} start -- ${shellWord(busy)}`], { cwd: dir });
@@ -183,11 +188,7 @@ for (const mode of MODES) {
   });
 
   test(`${mode.label}: ETXTBSY with stderr a pipe nobody reads ends by SIGPIPE, as any error line of the shim does`, async () => {
-    const dir = tempDir();
-    const busy = join(dir, 'busy');
-    copyFileSync('/bin/true', busy);
-    chmodSync(busy, 0o755);
-    const holder = await holdOpenForWriting(busy);
+    const { dir, busy, holder } = await busyProgram();
     try {
       const shim = start(mode.shim.command[0], [...mode.shim.command.slice(1), ...mode.flags, 'start', '--', busy], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
       shim.stderr.destroy(); // the reader is gone long before the shim has anything to say
