@@ -9,35 +9,43 @@ const PT_NOTE = 4;
 const SHT_NOTE = 7;
 const NOTE_BYTES = Buffer.from('NODE_SEA_BLOB stand-in: 32 bytes');
 
-/**
- * An ELF64 like LIEF's output: a first LOAD at 0, then zeros up to `gapEnd`, where a LOAD with a
- * PT_NOTE (32 bytes) starts and runs on, zero-filled, for `segmentSize`; the section table follows.
- */
-function makeElf({ gapEnd = 0x3000, segmentSize = 0x1000, vaddr = 0x10000000 } = {}) {
-  const shoff = gapEnd + segmentSize;
-  const bytes = Buffer.alloc(shoff + 2 * 64);
+/** `size` zero bytes with a little-endian ELF64 header: program headers at 64, 56 bytes each; sections at `shoff`, 64 bytes each. */
+function elf64(size, { shoff, phnum, shnum }) {
+  const bytes = Buffer.alloc(size);
   bytes.writeUInt32BE(0x7f454c46, 0);
   bytes[4] = 2; // 64-bit
   bytes[5] = 1; // little-endian
   bytes.writeBigUInt64LE(64n, 0x20); // e_phoff
   bytes.writeBigUInt64LE(BigInt(shoff), 0x28); // e_shoff
   bytes.writeUInt16LE(56, 0x36);
-  bytes.writeUInt16LE(3, 0x38);
+  bytes.writeUInt16LE(phnum, 0x38);
   bytes.writeUInt16LE(64, 0x3a);
-  bytes.writeUInt16LE(2, 0x3c);
-  const phdr = (i, type, offset, address, size, align) => {
-    const at = 64 + i * 56;
-    bytes.writeUInt32LE(type, at);
-    bytes.writeBigUInt64LE(BigInt(offset), at + 8);
-    bytes.writeBigUInt64LE(BigInt(address), at + 16);
-    bytes.writeBigUInt64LE(BigInt(address), at + 24);
-    bytes.writeBigUInt64LE(BigInt(size), at + 32);
-    bytes.writeBigUInt64LE(BigInt(size), at + 40);
-    bytes.writeBigUInt64LE(BigInt(align), at + 48);
-  };
-  phdr(0, PT_LOAD, 0, 0x400000, 0x200, 0x1000);
-  phdr(1, PT_LOAD, gapEnd, vaddr, segmentSize, 0x1000);
-  phdr(2, PT_NOTE, gapEnd, vaddr, NOTE_BYTES.length, 4);
+  bytes.writeUInt16LE(shnum, 0x3c);
+  return bytes;
+}
+
+/** Program header `i`: file and memory sizes both `size`, physical address the virtual one. */
+function programHeader(bytes, i, type, offset, address, size, align) {
+  const at = 64 + i * 56;
+  bytes.writeUInt32LE(type, at);
+  bytes.writeBigUInt64LE(BigInt(offset), at + 8);
+  bytes.writeBigUInt64LE(BigInt(address), at + 16);
+  bytes.writeBigUInt64LE(BigInt(address), at + 24);
+  bytes.writeBigUInt64LE(BigInt(size), at + 32);
+  bytes.writeBigUInt64LE(BigInt(size), at + 40);
+  bytes.writeBigUInt64LE(BigInt(align), at + 48);
+}
+
+/**
+ * An ELF64 like LIEF's output: a first LOAD at 0, then zeros up to `gapEnd`, where a LOAD with a
+ * PT_NOTE (32 bytes) starts and runs on, zero-filled, for `segmentSize`; the section table follows.
+ */
+function makeElf({ gapEnd = 0x3000, segmentSize = 0x1000, vaddr = 0x10000000 } = {}) {
+  const shoff = gapEnd + segmentSize;
+  const bytes = elf64(shoff + 2 * 64, { shoff, phnum: 3, shnum: 2 });
+  programHeader(bytes, 0, PT_LOAD, 0, 0x400000, 0x200, 0x1000);
+  programHeader(bytes, 1, PT_LOAD, gapEnd, vaddr, segmentSize, 0x1000);
+  programHeader(bytes, 2, PT_NOTE, gapEnd, vaddr, NOTE_BYTES.length, 4);
   bytes.fill(0xcc, 64 + 3 * 56, 0x200); // the first segment's contents
   NOTE_BYTES.copy(bytes, gapEnd);
   const noteSection = shoff + 64;
@@ -103,24 +111,9 @@ test('anything that is not a 64-bit little-endian ELF file is returned unchanged
 
 test('a zero gap before a segment in the middle goes too, and every later segment moves with it', () => {
   // LOAD 0 at 0 (0x200 bytes), LOAD 1 at 0x3000 (0x100 bytes of 0xaa), LOAD 2 at 0x5000 (0x20 bytes of 0xbb); sections follow.
-  const bytes = Buffer.alloc(0x5020 + 64);
-  bytes.writeUInt32BE(0x7f454c46, 0);
-  bytes[4] = 2;
-  bytes[5] = 1;
-  bytes.writeBigUInt64LE(64n, 0x20);
-  bytes.writeBigUInt64LE(0x5020n, 0x28);
-  bytes.writeUInt16LE(56, 0x36);
-  bytes.writeUInt16LE(3, 0x38);
-  bytes.writeUInt16LE(64, 0x3a);
-  bytes.writeUInt16LE(1, 0x3c);
+  const bytes = elf64(0x5020 + 64, { shoff: 0x5020, phnum: 3, shnum: 1 });
   [[0, 0x400000, 0x200], [0x3000, 0x503000, 0x100], [0x5000, 0x10005000, 0x20]].forEach(([offset, address, size], i) => {
-    const at = 64 + i * 56;
-    bytes.writeUInt32LE(PT_LOAD, at);
-    bytes.writeBigUInt64LE(BigInt(offset), at + 8);
-    bytes.writeBigUInt64LE(BigInt(address), at + 16);
-    bytes.writeBigUInt64LE(BigInt(size), at + 32);
-    bytes.writeBigUInt64LE(BigInt(size), at + 40);
-    bytes.writeBigUInt64LE(0x1000n, at + 48);
+    programHeader(bytes, i, PT_LOAD, offset, address, size, 0x1000);
   });
   bytes.fill(0xaa, 0x3000, 0x3100);
   bytes.fill(0xbb, 0x5000, 0x5020);
