@@ -346,9 +346,10 @@ function checkLoader(input: ExecutableCheckInput, file: string, loader: string):
     return notFound(`cannot execute ${file}: its dynamic loader ${loader} does not exist (built for another C library or distribution?)`,
       'ship a build of the connector for this system (a static or musl build for Alpine images)');
   }
-  const head = kind === 'file' && input.fs.isExecutable(resolved) ? input.fs.read(resolved, 0, 4) : undefined;
+  const executable = kind === 'file' && input.fs.isExecutable(resolved);
+  const head = executable ? input.fs.read(resolved, 0, 4) : undefined;
   const why = code ? `cannot be reached: ${describeErrno(code)}` : kind === 'directory' ? 'is a directory'
-    : !input.fs.isExecutable(resolved) ? 'is not executable' : head && !isElf(head) ? 'is not an ELF binary' : undefined;
+    : !executable ? 'is not executable' : head && !isElf(head) ? 'is not an ELF binary' : undefined;
   return why ? notExecutable(`cannot execute ${file}: its dynamic loader ${loader} ${why}`, 'ship a build of the connector for this system') : undefined;
 }
 
