@@ -3,10 +3,10 @@ import type { CommandLine, LaunchCommand } from '../cli';
 import { ShimError, describeError } from '../errors';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { endByBrokenPipe, isBrokenPipe, writeOut } from '../output';
+import { endByBrokenPipe, isBrokenPipe, writeJson } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
 import { directoryChecks, launchChecks, missingPathEntry, type CheckResult, type StartCheckInput } from '../preflight';
-import { redactArgv, redactEnvironment } from '../redaction';
+import { redactArgv, redactDeep, shownEnvironment } from '../redaction';
 import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
 import { readVersionBySpawning } from '../runtimes';
@@ -59,16 +59,19 @@ export function executableProblem(plan: LaunchPlan, runtime: Runtime): ShimError
     facts: runtime.facts, arch: process.arch, fs: realExecutableView });
 }
 
-/** The plan as --dry-run prints it: what runs, where, and what the environment gains or loses. */
+/**
+ * The plan as --dry-run and the debug log print it: what runs, where, and what the environment
+ * gains (values hidden but for the allow-list, see redaction.ts) or loses; every string redacted.
+ */
 export function describePlan(plan: LaunchPlan) {
-  return {
+  return redactDeep({
     command: plan.command,
     mode: plan.mode,
     modeReason: plan.modeReason,
     executable: plan.executable,
     argv: redactArgv(plan.argv),
     cwd: plan.cwd,
-    env: { set: redactEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
+    env: { set: shownEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
     killAfterSeconds: plan.mode === 'supervise' ? plan.killAfterSeconds : undefined,
     port: plan.port,
     manifest: plan.manifestFile ?? null,
@@ -76,7 +79,7 @@ export function describePlan(plan: LaunchPlan) {
     // Checked by start, not here: a dry run runs nothing.
     requires: Object.keys(plan.requires).length ? plan.requires : undefined,
     missingPathEntries: plan.missingPathEntries.length ? plan.missingPathEntries : undefined,
-  };
+  });
 }
 
 function warnAbout(checks: CheckResult[], logger: Logger) {
@@ -98,7 +101,7 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
   if (checked) stopAtFirstProblem(directoryChecks(resolveDirectories(resolutionInputFor(commandLine, runtime))));
   const plan = planFor(commandLine, runtime, manifest);
   if (commandLine.options.dryRun) {
-    writeOut(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
+    writeJson(describePlan(plan));
     return;
   }
   if (checked) {

@@ -4,7 +4,8 @@ import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
-import { writeOut } from '../output';
+import { writeJson, writeOut } from '../output';
+import { redact } from '../redaction';
 import { connectorHost, startChecks, type CheckResult } from '../preflight';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
@@ -109,7 +110,7 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
 
 function problemFrom(name: string, error: unknown): CheckResult {
   if (error instanceof ShimError) {
-    return { name, ok: false, detail: oneLine(error.message), fix: error.fix && oneLine(error.fix), exitCode: error.exitCode };
+    return { name, ok: false, detail: error.message, fix: error.fix, exitCode: error.exitCode };
   }
   const { line, exitCode } = describeError(error);
   return { name, ok: false, detail: line, exitCode };
@@ -151,11 +152,12 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   }
   const ok = checks.every((check) => check.ok);
   if (commandLine.json) {
-    writeOut(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
+    writeJson({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) });
   } else {
     for (const check of checks) {
       const status = !check.ok ? 'problem ' : check.warning ? 'warning ' : 'ok      ';
-      writeOut(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
+      // One line per check: a path with a line break in it is shown escaped, as in error lines.
+      writeOut(`${status} ${oneLine(redact(`${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}`))}\n`);
     }
     const warnings = checks.filter((check) => check.warning).length;
     const warned = warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';
