@@ -117,7 +117,7 @@ test('TypeScript: without node_modules, or without a new enough node, doctor and
   const report = await doctor(bare, env);
   assert.equal(report.code, 1, report.stdout);
   const bin = join(bare.connectorDir, 'node_modules', '.bin');
-  assert.match(report.stdout, new RegExp(`^warning  path: ${bin} does not exist, left off PATH; fix: install the connector's dependencies \\(npm ci in its directory\\)$`, 'm'));
+  assert.match(report.stdout, new RegExp(`^problem  path: the manifest's path entry ${bin} does not exist; fix: install the connector's dependencies \\(npm ci in its directory\\)$`, 'm'));
   assert.match(report.stdout, new RegExp(`^problem  command start: command not found on PATH: ts-node \\(the manifest's path entry ${bin} does not exist\\); fix: install the connector's dependencies`, 'm'));
   const started = await run(BASH, ['-c', await startLine(bare)], { env, cwd: bare.hasuraConnector });
   assert.equal(started.code, 127);
