@@ -431,3 +431,35 @@ test('a manifest error about a numeric secret names the JSON path and the type, 
     assert.doesNotMatch(result.stderr + result.stdout, /86753091/);
   }
 });
+
+test('the JSON Schema describes the new keys as the loader reads them; the example manifests pass both', async (t) => {
+  let Ajv;
+  try {
+    Ajv = createRequire(import.meta.url)('ajv/dist/2020').default;
+  } catch {
+    t.skip('ajv is not installed (it comes with the dev dependencies)');
+    return;
+  }
+  const { ROOT } = await import('./helpers.mjs');
+  const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'schema', 'ndc-shim.schema.json'), 'utf8')));
+  for (const example of ['connector', 'python-connector', 'typescript-connector']) {
+    const text = readFileSync(join(ROOT, 'examples', example, 'ndc-shim.json'), 'utf8');
+    assert.ok(validate(JSON.parse(text)), `${example}: ${JSON.stringify(validate.errors)}`);
+    for (const platform of ['linux', 'darwin', 'win32']) assert.ok(manifestForPlatform(parseManifest(text, example), platform).commands.start, `${example} on ${platform}`);
+  }
+  const cases = [
+    [{ commands: { start: ['x'] }, env: { A: { prepend: '/a', append: '/b' }, B: { set: 'x' }, C: 'y' }, path: ['a', { dir: 'b', optional: true }], killAfter: 30, os: { posix: { path: ['c'] }, windows: { commands: { start: ['y'] }, killAfter: 0 } } }, true],
+    [{ commands: { start: ['x'] }, env: { A: { set: 'x', default: 'y' } } }, false],
+    [{ commands: { start: ['x'] }, env: { A: {} } }, false],
+    [{ commands: { start: ['x'] }, path: [{ dir: 'b', optional: 'yes' }] }, false],
+    [{ commands: { start: ['x'] }, killAfter: 2147484 }, false],
+    [{ commands: { start: ['x'] }, killAfter: -1 }, false],
+    [{ commands: { start: ['x'] }, os: { win32: {} } }, false],
+    [{ commands: { start: ['x'] }, os: { linux: { name: 'x' } } }, false],
+  ];
+  for (const [manifest, valid] of cases) {
+    assert.equal(validate(manifest), valid, `schema: ${JSON.stringify(manifest)}`);
+    const loads = (() => { try { parseManifest(JSON.stringify(manifest), FILE); return true; } catch { return false; } })();
+    assert.equal(loads, valid, `loader: ${JSON.stringify(manifest)}`);
+  }
+});
