@@ -120,12 +120,23 @@ export function connectorHost(family: OsFamily, env: Record<string, string | und
  * otherwise run with whatever PATH finds instead (a system python3 instead of the venv's).
  */
 export const missingPathEntry = (dir: string): CheckResult => ({
-  name: 'path', ok: false, exitCode: ExitCode.failure, detail: `the manifest's path entry ${dir} does not exist`,
+  name: 'path', ok: false, exitCode: ExitCode.failure, detail: `the manifest's path entry ${dir} ${whyNotADirectory(dir)}`,
   fix: /node_modules[\\/]\.bin$/.test(dir) ? 'install the connector\'s dependencies (npm ci in its directory)'
     // The shim expands neither $NAME nor ~ (a shell would): they stay literal text.
     : /\$|(^|[\\/])~([\\/]|$)/.test(dir) ? 'the shim does not expand $NAME or ~: write {env:NAME} (or {env:NAME:-default}) in the manifest'
       : 'create it, or mark it optional in the manifest\'s "path": {"dir": "...", "optional": true}',
 });
+
+/** "does not exist", or what is there instead: a link to a missing target (named), or a file. */
+function whyNotADirectory(dir: string): string {
+  try {
+    if (!fs.lstatSync(dir).isSymbolicLink()) return 'is not a directory';
+    const target = fs.readlinkSync(dir);
+    return fs.existsSync(dir) ? `is a link to ${target}, which is not a directory` : `is a link to ${target}, which does not exist`;
+  } catch {
+    return 'does not exist';
+  }
+}
 
 export async function checkPortFree(port: number, host: string | undefined): Promise<CheckResult> {
   const error = await bindProbe(port, host);

@@ -5,7 +5,7 @@
 // the built executables, where doctor must find a problem exactly when start fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseCommandLine } from '../build/cli.js';
@@ -318,6 +318,15 @@ test('a missing required path entry: start names it and the fix, in one line, ex
   assert.match(start.stderr, new RegExp(`the manifest's path entry ${dir}/venv/bin does not exist; create it, or mark it optional in the manifest's "path": \\{"dir": "...", "optional": true\\}\\n$`));
   const literal = lay(LAYOUTS['6: $VIRTUAL_ENV in path stays literal: a missing entry']);
   assert.match((await runShim(seaShim(), [...literal.args, 'start'], { env: literal.env })).stderr, /the shim does not expand \$NAME or ~: write \{env:NAME\}/);
+  // A link whose target is missing is named as such, with its target.
+  const linked = lay({ files: {}, manifest: { commands: { start: ['python3'] }, path: ['{connectorDir}/venv/bin'] } });
+  mkdirSync(join(linked.dir, 'venv'));
+  symlinkSync('/nonexistent/python-home/bin', join(linked.dir, 'venv', 'bin'));
+  const dangling = await runShim(seaShim(), [...linked.args, 'start'], { env: linked.env });
+  assert.equal(dangling.code, 1);
+  assert.match(dangling.stderr, new RegExp(`path entry ${linked.dir}/venv/bin is a link to /nonexistent/python-home/bin, which does not exist;`));
+  const doctored = JSON.parse((await runShim(seaShim(), [...linked.args, 'doctor', '--json'], { env: linked.env })).stdout);
+  assert.ok(doctored.checks.some((check) => !check.ok && check.detail.includes('is a link to /nonexistent/python-home/bin, which does not exist')));
   // The plugin commands too: no silent fallback anywhere.
   const update = lay({ files: {}, manifest: { commands: { start: ['python3'], update: ['python3', '{connectorDir}/connector.py'] }, path: ['{connectorDir}/venv/bin'] } });
   const updated = await runShim(seaShim(), [...update.args, 'update'], { env: update.env });
