@@ -4,7 +4,7 @@ import type { LaunchCommand } from './cli';
 import { configError } from './errors';
 import { readRegularFile } from './files';
 import { isSecretName, isSecretOption } from './redaction';
-import { RUNTIME_NAMES, isRuntimeName, parseVersionFloor, type Requirements } from './runtimes';
+import { RUNTIME_NAMES, isRuntimeName, parseVersionFloor, type Requirements } from './versions';
 
 export interface Manifest {
   name?: string;

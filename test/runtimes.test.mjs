@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifest } from '../build/manifest.js';
-import { checkRuntimes, meetsFloor, parseRuntimeVersion, parseVersionFloor, RUNTIME_NAMES } from '../build/runtimes.js';
+import { checkRuntimes } from '../build/checks/runtimes.js';
+import { meetsFloor, parseRuntimeVersion, parseVersionFloor, RUNTIME_NAMES } from '../build/versions.js';
 import { ROOT, run, runShim, seaShim, tempDir } from './helpers.mjs';
 
 const POSIX = { family: 'posix', platform: 'linux', execAvailable: true, isPid1: false };
