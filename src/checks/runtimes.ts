@@ -8,17 +8,19 @@ import { ExitCode } from '../errors';
 import { pathFor, pythonCommands, readEnv, type PlatformFacts } from '../platform';
 import type { ProcessLaunch } from '../process-launch';
 import { findExecutable, launchFor, type FileSystemView } from '../resolution';
-import { meetsFloor, parseRuntimeVersion, parseVersionFloor, type Requirements, type RuntimeName } from '../versions';
+import { checkVersionRange, parseRuntimeVersion, parseVersionFloor, parseVersionRange, type Requirements, type RuntimeName } from '../versions';
 import type { CheckResult } from './result';
 
 const VERSION_ARGS: Record<RuntimeName, string[]> = { node: ['--version'], python: ['--version'], java: ['-version'] };
 
-function installHint(runtime: RuntimeName, floor: string): string {
-  const version = floor.replace(/^>=\s*/, '');
+/** How to get a runtime the range accepts: "X or later" for a pure floor, the range itself otherwise. */
+function installHint(runtime: RuntimeName, range: string): string {
+  const floor = parseVersionFloor(range);
+  const version = floor ? `${floor.join('.')} or later` : `matching ${range}`;
   switch (runtime) {
-    case 'node': return `install Node.js ${version} or later (https://nodejs.org) and put it first on PATH, or add its directory to the manifest's "path"`;
-    case 'python': return `install Python ${version} or later (https://www.python.org/downloads/; on Windows not the Microsoft Store alias) and put it first on PATH, or add its directory to the manifest's "path"`;
-    case 'java': return `install a Java ${version} or later runtime (JDK or JRE) and set JAVA_HOME to it, or put its bin directory first on PATH`;
+    case 'node': return `install Node.js ${version} (https://nodejs.org) and put it first on PATH, or add its directory to the manifest's "path"`;
+    case 'python': return `install Python ${version} (https://www.python.org/downloads/; on Windows not the Microsoft Store alias) and put it first on PATH, or add its directory to the manifest's "path"`;
+    case 'java': return `install a Java ${version} runtime (JDK or JRE) and set JAVA_HOME to it, or put its bin directory first on PATH`;
   }
 }
 
@@ -65,7 +67,7 @@ export function checkRuntimes(requires: Requirements, lookup: RuntimeLookup): Ch
 
 function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup): CheckResult {
   const name = `runtime ${runtime}`;
-  const floorParts = parseVersionFloor(floor) ?? [];
+  const range = parseVersionRange(floor) ?? [];
   const fix = installHint(runtime, floor);
   const problem = (detail: string, fixText = fix): CheckResult => ({ name, ok: false, detail, fix: fixText, exitCode: ExitCode.failure });
   const needs = `this connector needs ${runtime} ${floor}`;
@@ -79,7 +81,7 @@ function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup
       candidates.push({ label: 'JAVA_HOME', command: file, args: [], file: findExecutable({ command: file, baseDir: javaHome, ...lookup }) });
     } catch {
       return problem(`${needs}, but JAVA_HOME is ${javaHome} and ${file} does not exist or is not executable`,
-        `point JAVA_HOME at a Java ${floor.replace(/^>=\s*/, '')} or later installation (the directory holding bin/java), or unset it to use the java on PATH`);
+        `point JAVA_HOME at a Java ${parseVersionFloor(floor) ? `${floor.replace(/^>=\s*/, '')} or later` : `(${floor})`} installation (the directory holding bin/java), or unset it to use the java on PATH`);
     }
   }
   const unusable: string[] = [];
@@ -104,7 +106,8 @@ function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup
       unusable.push(`${where} printed no ${runtime} version (${why})`);
       continue;
     }
-    if (!meetsFloor(version.parts, floorParts)) return problem(`${runtime} ${version.text} at ${where} is too old: ${needs}`);
+    const verdict = checkVersionRange(version.parts, range);
+    if (verdict !== 'ok') return problem(`${runtime} ${version.text} at ${where} is ${verdict}: ${needs}`);
     return { name, ok: true, detail: `${runtime} ${version.text} at ${where} (needs ${floor})` };
   }
   const notFound = `no ${tried.join(' or ')} was found on PATH`;
