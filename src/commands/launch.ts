@@ -57,6 +57,7 @@ export function describePlan(plan: LaunchPlan) {
     // Checked by start, not here: a dry run runs nothing.
     requires: Object.keys(plan.requires).length ? plan.requires : undefined,
     missingPathEntries: plan.missingPathEntries.length ? plan.missingPathEntries : undefined,
+    skippedOptionalPathEntries: plan.skippedOptionalPathEntries.length ? plan.skippedOptionalPathEntries : undefined,
   };
 }
 
@@ -87,8 +88,9 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     stopAtFirstProblem(checks);
     warnAbout(checks, logger);
   } else {
-    warnAbout(plan.missingPathEntries.map(missingPathEntry), logger);
+    stopAtFirstProblem(plan.missingPathEntries.map(missingPathEntry));
   }
+  for (const dir of plan.skippedOptionalPathEntries) logger.debug(`path: optional entry ${dir} is not there, left off PATH`);
   // Both modes refuse what the kernel would refuse, alike, before exec can abort on it (see there).
   const unrunnable = executableProblem(plan, runtime);
   if (unrunnable) throw unrunnable;
@@ -114,6 +116,6 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
   }
   const { superviseChild } = require('../launch/supervise') as typeof import('../launch/supervise');
   await superviseChild(plan, {
-    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: commandLine.options.killAfter !== undefined, fail,
+    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: plan.killAfterSource !== 'default', fail,
   });
 }

@@ -4,6 +4,7 @@ import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
+import { commandsOnAnyPlatform, manifestForPlatform } from '../manifest';
 import { writeOut } from '../output';
 import { connectorHost, executableProblem, startChecks, startCheckInput, type CheckResult } from '../checks';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
@@ -58,7 +59,7 @@ function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
     const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
-  writeOut(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
+  writeOut(metadataYaml(commandsOnAnyPlatform(loaded.manifest)));
   return 0;
 }
 
@@ -123,7 +124,7 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     const loaded = loadManifestFor(commandLine, runtime);
     if (loaded) {
       checks.push({ name: 'manifest', ok: true, detail: loaded.file });
-      commands = LAUNCH_COMMANDS.filter((name) => loaded.manifest.commands[name]);
+      commands = LAUNCH_COMMANDS.filter((name) => manifestForPlatform(loaded.manifest, runtime.facts.platform).commands[name]);
     } else {
       checks.push({ name: 'manifest', ok: false, detail: `no manifest at ${file}`, fix: 'put ndc-shim.json beside the shim, or name it with --manifest', exitCode: ExitCode.config });
     }
