@@ -69,8 +69,8 @@ export function lintPackage(entries: readonly TarEntry[], platform: DdnPlatform,
     }
     const kind = binaryKind(data.subarray(0, 4096));
     if (kind && !runsOn(kind, platform)) {
-      findings.push({ kind: 'foreign-binary', file: entry.name, problem: `is ${kind.description}, which ${platform.selector} cannot run`,
-        fix: `put per-platform files in FROM/${platform.selector}/ (shared ones in FROM/common/), or leave it out` });
+      findings.push({ kind: 'foreign-binary', file: entry.name, problem: `is ${kind.description}, for another OS or machine`,
+        fix: 'put per-platform files in FROM/<platform>/ folders (DDN selector names; shared ones in FROM/common/), or leave it out' });
     }
   }
   return findings;

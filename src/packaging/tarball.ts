@@ -45,7 +45,7 @@ export async function tarGz(entries: readonly TarEntry[], mtimeSeconds: number):
 }
 
 export function gzip(data: Uint8Array): Buffer {
-  const compressed = zlib.gzipSync(data, { level: 9, memLevel: 8, windowBits: 15, strategy: zlib.constants.Z_DEFAULT_STRATEGY });
+  const compressed = zlib.gzipSync(data, { level: 6, memLevel: 8, windowBits: 15, strategy: zlib.constants.Z_DEFAULT_STRATEGY });
   compressed[9] = GZIP_OS_UNIX;
   return compressed;
 }
