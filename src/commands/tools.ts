@@ -58,7 +58,12 @@ function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
     const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
-  writeOut(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
+  const commands = LAUNCH_COMMANDS.filter((name) => loaded.manifest.commands[name]);
+  if (commandLine.checkFile !== undefined) {
+    const { checkMetadata } = require('./metadata-check') as typeof import('./metadata-check');
+    return checkMetadata(commandLine.checkFile, commands);
+  }
+  writeOut(metadataYaml(commands));
   return 0;
 }
 
