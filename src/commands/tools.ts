@@ -59,7 +59,12 @@ function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
     const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
-  writeOut(metadataYaml(commandsOnAnyPlatform(loaded.manifest)));
+  const commands = commandsOnAnyPlatform(loaded.manifest);
+  if (commandLine.checkFile !== undefined) {
+    const { checkMetadata } = require('./metadata-check') as typeof import('./metadata-check');
+    return checkMetadata(commandLine.checkFile, commands);
+  }
+  writeOut(metadataYaml(commands));
   return 0;
 }
 
