@@ -5,15 +5,23 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, tempDir, MODES, shimLine, shellWord } from './helpers.mjs';
+import { run, tempDir, MODES, shimLine, shellWord, freePort } from './helpers.mjs';
+
+// A free port: `start` checks it by binding it, and port 1 would need root. Nothing listens on it.
+const PORT = String(await freePort());
 
 const digest = (bytes) => createHash('sha256').update(bytes).digest('hex');
 /** How the level is chosen: the default, the DDN CLI's variable, the shim's own option. */
 const LEVELS = [
-  { label: 'default level', env: {}, flags: [] },
-  { label: 'HASURA_PLUGIN_LOG_LEVEL=debug', env: { HASURA_PLUGIN_LOG_LEVEL: 'debug' }, flags: [] },
-  { label: '--log-level trace', env: {}, flags: ['--log-level', 'trace'] },
+  { label: 'default level', env: {}, flags: [], debug: false },
+  { label: 'HASURA_PLUGIN_LOG_LEVEL=debug', env: { HASURA_PLUGIN_LOG_LEVEL: 'debug' }, flags: [], debug: true },
+  { label: '--log-level trace', env: {}, flags: ['--log-level', 'trace'], debug: true },
 ];
+/** The shim's own debug line: present exactly when the level lets debug lines through. */
+const PLAN_LINE = /^DEBUG \(ndc-shim\): plan: /m;
+const levelTookEffect = (level, what, text) => assert.equal(PLAN_LINE.test(text), level.debug, `${level.label}, ${what}: the level took effect (debug lines ${level.debug ? 'shown' : 'hidden'}): ${text.slice(0, 300)}`);
+/** The environment without any log level of this process's own. */
+const withoutLevels = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NDC_SHIM_LOG_LEVEL', 'HASURA_PLUGIN_LOG_LEVEL'].includes(name)));
 
 for (const mode of MODES) {
   test(`${mode.label}: 20 MB from the child through a slowly read pipe arrive whole, at every log level`, async () => {
@@ -26,17 +34,20 @@ for (const mode of MODES) {
     const slowReader = `{ sleep 0.5; cat > ${shellWord(out)}; }`;
     for (const level of LEVELS) {
       const shim = `${shimLine(mode)} ${level.flags.map(shellWord).join(' ')}`;
+      // The shim's own lines go where the child's data does not: stderr for cli, stdout for start.
       const cases = [
-        { what: 'cli, stdout', script: `${shim} --plugin cat cli ${shellWord(data)} 2>${shellWord(join(dir, 'err'))} | ${slowReader}`, code: 0 },
-        { what: 'start, stderr', script: `${shim} start -- sh -c 'cat "$0" >&2; exit 3' ${shellWord(data)} 2>&1 >${shellWord(join(dir, 'stdout'))} | ${slowReader}; exit "\${PIPESTATUS[0]}"`, code: 3 },
+        { what: 'cli, stdout', script: `${shim} --plugin cat cli ${shellWord(data)} 2>${shellWord(join(dir, 'err'))} | ${slowReader}`, code: 0, shimLines: join(dir, 'err') },
+        { what: 'start, stderr', script: `${shim} start -- sh -c 'cat "$0" >&2; exit 3' ${shellWord(data)} 2>&1 >${shellWord(join(dir, 'stdout'))} | ${slowReader}; exit "\${PIPESTATUS[0]}"`, code: 3, shimLines: join(dir, 'stdout') },
       ];
-      for (const { what, script, code } of cases) {
+      for (const { what, script, code, shimLines } of cases) {
         writeFileSync(out, '');
-        const result = await run('bash', ['-c', `set -o pipefail; ${script}`], { env: { ...process.env, HASURA_CONNECTOR_PORT: '1', ...level.env }, timeoutMs: 60000 });
+        writeFileSync(shimLines, '');
+        const result = await run('bash', ['-c', `set -o pipefail; ${script}`], { env: { ...withoutLevels(), HASURA_CONNECTOR_PORT: PORT, ...level.env }, timeoutMs: 60000 });
         const received = readFileSync(out);
         assert.equal(received.length, bytes.length, `${level.label}, ${what}: byte count (status ${result.code}: ${result.stderr}${readFileSync(join(dir, 'err'), 'utf8').slice(0, 300)})`);
         assert.equal(digest(received), digest(bytes), `${level.label}, ${what}: checksum`);
         assert.equal(result.code, code, `${level.label}, ${what}: ${result.stderr}`);
+        levelTookEffect(level, what, readFileSync(shimLines, 'utf8'));
       }
     }
   });
@@ -49,7 +60,7 @@ for (const mode of MODES) {
     const script = `exec 7</dev/null; ${shimLine(mode)} start -- sh -c 'if [ -e /proc/self/fd/7 ]; then echo fd7=open; else echo fd7=closed; fi; exit 3'; echo "status=$?"`;
     const direct = await run('bash', ['-c', `exec 7</dev/null; sh -c 'if [ -e /proc/self/fd/7 ]; then echo fd7=open; fi'`]);
     assert.equal(direct.stdout, 'fd7=open\n', 'a shell passes it on');
-    const { stdout } = await run('bash', ['-c', script], { env: { ...process.env, HASURA_CONNECTOR_PORT: '1' } });
+    const { stdout } = await run('bash', ['-c', script], { env: { ...process.env, HASURA_CONNECTOR_PORT: PORT } });
     assert.equal(stdout, 'fd7=closed\nstatus=3\n');
   });
 }
@@ -77,7 +88,7 @@ while True:
 os.waitpid(pid, 0)
 sys.stdout.write(b"".join(chunks).decode())
 `;
-  return run('python3', ['-c', python, ...command], { env: { ...process.env, HASURA_CONNECTOR_PORT: '1', HASURA_PLUGIN_LOG_LEVEL: 'debug' } });
+  return run('python3', ['-c', python, ...command], { env: { ...withoutLevels(), HASURA_CONNECTOR_PORT: PORT, HASURA_PLUGIN_LOG_LEVEL: 'debug' } });
 }
 
 // fd 3, a copy of fd 1 (the same open file description, so the same flags): grep's own fd 1 is redirected.
@@ -88,6 +99,7 @@ for (const mode of MODES) {
     const direct = (await flagsThroughPipe(SHOW_FD1, false)).stdout;
     assert.match(direct, /^flags:\s+0*1\n$/, 'a blocking write end');
     const { stdout } = await flagsThroughPipe([...mode.shim.command, ...mode.flags, '--plugin=sh', 'cli', ...SHOW_FD1.slice(1)], false);
+    assert.match(stdout, PLAN_LINE, 'the shim ran at debug level');
     assert.equal(stdout.split('\n').filter((line) => line.startsWith('flags')).join('\n') + '\n', direct);
   });
 }
@@ -97,6 +109,7 @@ for (const mode of MODES.filter((m) => m.shim.execs && !m.flags.length)) {
     const direct = (await flagsThroughPipe(SHOW_FD1, true)).stdout;
     assert.match(direct, /^flags:\s+0*4001\n$/);
     const { stdout } = await flagsThroughPipe([...mode.shim.command, '--plugin=sh', 'cli', ...SHOW_FD1.slice(1)], true);
+    assert.match(stdout, PLAN_LINE, 'the shim ran at debug level');
     assert.equal(stdout.split('\n').filter((line) => line.startsWith('flags')).join('\n') + '\n', direct);
   });
 }
