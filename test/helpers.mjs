@@ -191,3 +191,8 @@ export const MODES = SHIMS.flatMap((shim) => (shim.execs
 export const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
 /** The shell words that run a mode's shim, for `bash -c` lines. */
 export const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');
+
+/** The shim's own debug line with its plan: present exactly when the level lets debug lines through. */
+export const DEBUG_PLAN_LINE = /^DEBUG \(ndc-shim\): plan: /m;
+/** This process's environment without a log level of its own (NDC_SHIM_LOG_LEVEL, HASURA_PLUGIN_LOG_LEVEL). */
+export const envWithoutLogLevels = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NDC_SHIM_LOG_LEVEL', 'HASURA_PLUGIN_LOG_LEVEL'].includes(name)));

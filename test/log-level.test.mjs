@@ -5,12 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, runShim, tempDir } from './helpers.mjs';
+import { DEBUG_PLAN_LINE as PLAN_LINE, SHIMS, envWithoutLogLevels as withoutLevels, runShim, tempDir } from './helpers.mjs';
 
-const PLAN_LINE = /^DEBUG \(ndc-shim\): plan: /m;
 const WARNING = /^WARN \(ndc-shim\): .*nowhere-dir/m;
-/** This process's environment without any log level of its own. */
-const withoutLevels = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NDC_SHIM_LOG_LEVEL', 'HASURA_PLUGIN_LOG_LEVEL'].includes(name)));
 
 for (const shim of SHIMS) {
   test(`${shim.name}: NDC_SHIM_LOG_LEVEL sets the level (debug shows the plan, error hides warnings, silent hides errors), below --log-level and above HASURA_PLUGIN_LOG_LEVEL`, async () => {
