@@ -4,7 +4,7 @@ import type { LaunchCommand } from './cli';
 import { configError } from './errors';
 import { readRegularFile } from './files';
 import { isSecretName, isSecretOption } from './redaction';
-import { RUNTIME_NAMES, isRuntimeName, parseVersionFloor, type Requirements } from './runtimes';
+import { RUNTIME_NAMES, isRuntimeName, parseVersionRange, type Requirements } from './versions';
 
 export interface Manifest {
   name?: string;
@@ -123,11 +123,11 @@ export function parseManifest(text: string, file: string): Manifest {
     manifest.path = data.path as string[];
   }
   if (data.requires !== undefined) {
-    if (!isPlainObject(data.requires)) throw problem('$.requires', 'an object of runtime floors such as {"node": ">=20"}', data.requires);
+    if (!isPlainObject(data.requires)) throw problem('$.requires', 'an object of runtime floors or ranges such as {"node": ">=20"}', data.requires);
     for (const [runtime, floor] of Object.entries(data.requires)) {
       if (!isRuntimeName(runtime)) throw problem(`$.requires.${runtime}`, `a runtime the shim checks (${RUNTIME_NAMES.join(', ')})`, floor);
-      if (typeof floor !== 'string' || !parseVersionFloor(floor)) {
-        throw problem(`$.requires.${runtime}`, 'a version floor >=MAJOR[.MINOR[.PATCH]], such as ">=20" or ">=3.10"', floor);
+      if (typeof floor !== 'string' || !parseVersionRange(floor)) {
+        throw problem(`$.requires.${runtime}`, 'a version range: a floor such as ">=20" or ">=3.10", with an upper bound if needed (">=3.11 <3.12", ">=3.11,<3.12", "~3.11", "3.11.*", "==3.11", "3.11")', floor);
       }
       manifest.requires[runtime] = floor;
     }

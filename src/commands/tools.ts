@@ -5,10 +5,10 @@ import { ExitCode, ShimError, configError, describeError, oneLine } from '../err
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
 import { writeOut } from '../output';
-import { connectorHost, startChecks, type CheckResult } from '../preflight';
+import { connectorHost, executableProblem, startChecks, startCheckInput, type CheckResult } from '../checks';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
-import { contextFor, executableProblem, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
+import { contextFor, loadManifestFor, planFor, resolutionInputFor } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
 

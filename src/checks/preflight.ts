@@ -1,19 +1,11 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
-import { ExitCode, ShimError, configError } from './errors';
-import { readEnv, type OsFamily } from './platform';
-import type { Directories } from './resolution';
-import { checkRuntimes, type Requirements, type RuntimeLookup } from './runtimes';
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  /** ok, but worth a line: `start` logs it as a warning, `doctor` prints it without failing. */
-  warning?: boolean;
-  detail: string;
-  fix?: string;
-  exitCode?: number;
-}
+import { ExitCode, ShimError, configError } from '../errors';
+import { readEnv, type OsFamily } from '../platform';
+import type { Directories } from '../resolution';
+import type { Requirements } from '../versions';
+import type { CheckResult } from './result';
+import { checkRuntimes, type RuntimeLookup } from './runtimes';
 
 const isDirectory = (dir: string) => {
   try {
