@@ -50,7 +50,7 @@ export const MUTANTS = [
     what: "env files and the manifest's env override inherited variables instead of filling what is unset", tests: ['test/environment.test.mjs', 'test/child-environment.test.mjs'] },
   { id: 'internal-variables-kept', area: 'environment', file: 'src/environment.ts', find: '    if (key in env) {\n      delete env[key];', replace: '    if (key in env && false) {\n      delete env[key];',
     what: "the shim's internal variables reach the child", tests: ['test/environment.test.mjs', 'test/child-environment.test.mjs'] },
-  { id: 'port-not-checked', area: 'launch', file: 'src/preflight.ts', find: '  return checkPortFree(port, host);\n}', replace: "  return { name: 'port', ok: true, detail: `port ${port}` };\n}",
+  { id: 'port-not-checked', area: 'launch', file: 'src/checks/preflight.ts', find: '  return checkPortFree(port, host);\n}', replace: "  return { name: 'port', ok: true, detail: `port ${port}` };\n}",
     what: 'start does not check that the port is free', tests: ['test/exit-codes.test.mjs'] },
 
   // Launch (exec and supervise).
@@ -158,7 +158,7 @@ async function main() {
     for (const mutant of chosen) console.log(`${mutant.id.padEnd(30)} ${mutant.file.padEnd(26)} ${mutant.what}\n${' '.repeat(31)}tests: ${mutant.tests.join(' ')}`);
     return;
   }
-  const stale = chosen.filter((mutant) => mutate(readFileSync(join(root, mutant.file), 'utf8'), mutant) === undefined);
+  const stale = chosen.filter((mutant) => !existsSync(join(root, mutant.file)) || mutate(readFileSync(join(root, mutant.file), 'utf8'), mutant) === undefined);
   for (const mutant of stale) console.error(`mutation: ${mutant.id}: its text no longer occurs exactly once in ${mutant.file}; update the mutant`);
   if (options.check) process.exit(stale.length ? 1 : 0);
 
