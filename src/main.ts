@@ -66,6 +66,10 @@ async function main(): Promise<void> {
       const { runLaunchCommand } = require('./commands/launch') as typeof import('./commands/launch');
       await runLaunchCommand({ ...commandLine, command }, runtime, logger);
     }
+    else if (command === 'package' || command === 'init') {
+      const { runPackagingCommand } = require('./commands/packaging-commands') as typeof import('./commands/packaging-commands');
+      process.exitCode = await runPackagingCommand({ ...commandLine, command }, logger);
+    }
     else {
       const { runToolCommand } = require('./commands/tools') as typeof import('./commands/tools');
       process.exitCode = await runToolCommand({ ...commandLine, command }, runtime, logger);

@@ -5,7 +5,7 @@ import { ShimError, configError } from './errors';
 import { NOT_UTF8, readRegularFile } from './files';
 import { osSectionsFor, OS_SECTION_NAMES, type OsSectionName } from './platform';
 import { MAX_KILL_AFTER_SECONDS } from './signals';
-import { RUNTIME_NAMES, isRuntimeName, parseVersionFloor, type Requirements } from './runtimes';
+import { RUNTIME_NAMES, isRuntimeName, parseVersionRange, type Requirements } from './versions';
 
 /**
  * One variable of `env`. A plain string is `{"default": ...}`. `set` forces the value, `default`
@@ -217,13 +217,13 @@ function sectionReader(file: string, problem: Problem) {
       });
     }
     if (data.requires !== undefined) {
-      if (!isPlainObject(data.requires)) throw problem(`${base}.requires`, 'an object of runtime floors such as {"node": ">=20"}', data.requires);
+      if (!isPlainObject(data.requires)) throw problem(`${base}.requires`, 'an object of runtime floors or ranges such as {"node": ">=20"}', data.requires);
       section.requires = {};
       for (const [runtime, floor] of Object.entries(data.requires)) {
         // A version range is not a secret: it is quoted, since the user needs to see what was refused.
         if (!isRuntimeName(runtime)) throw problem(`${base}.requires.${runtime}`, `a runtime the shim checks (${RUNTIME_NAMES.join(', ')})`, floor, true);
-        if (typeof floor !== 'string' || !parseVersionFloor(floor)) {
-          throw problem(`${base}.requires.${runtime}`, 'a version floor >=MAJOR[.MINOR[.PATCH]], such as ">=20" or ">=3.10"', floor, true);
+        if (typeof floor !== 'string' || !parseVersionRange(floor)) {
+          throw problem(`${base}.requires.${runtime}`, 'a version range: a floor such as ">=20" or ">=3.10", with an upper bound if needed (">=3.11 <3.12", ">=3.11,<3.12", "~3.11", "3.11.*", "==3.11", "3.11")', floor, true);
         }
         section.requires[runtime] = floor;
       }

@@ -7,10 +7,10 @@ import type { CommandLine, LaunchCommand } from './cli';
 import { ExitCode, ShimError, configError } from './errors';
 import { buildChildEnvironment, draftOtelDefaults, emptyEnv, type EnvironmentChanges, type EnvironmentJoin, type Env } from './environment';
 import { expandPlaceholders, manifestForPlatform, type EnvEntry, type LoadedManifest, type Placeholder } from './manifest';
-import { missingPathEntry } from './preflight';
+import { missingPathEntry } from './checks/preflight';
 import { envKey, hasPathSeparator, pathFor, pathListDelimiter, type PlatformFacts } from './platform';
 import { findExecutable, launchFor, resolveDirectories, type Directories, type FileSystemView } from './resolution';
-import type { Requirements } from './runtimes';
+import type { Requirements } from './versions';
 
 export const DEFAULT_KILL_AFTER_SECONDS = 10;
 export const DEFAULT_CONNECTOR_PORT = 8080;

@@ -4,6 +4,7 @@ import { ExitCode, ShimError, configError, describeErrno } from './errors';
 import type { Env } from './environment';
 import { MANIFEST_FILE_NAME } from './manifest';
 import { DEFAULT_PATHEXT, hasPathSeparator, pathFor, pathListDelimiter, readEnv, type PlatformFacts } from './platform';
+import type { ProcessLaunch } from './process-launch';
 import { batchFileLaunch, isBatchFile, npmCmdShimTarget } from './windows-command';
 
 /** What the planner may ask of the file system; tests pass a fake. */
@@ -142,12 +143,7 @@ const INTERPRETER_HINTS: Record<string, string> = {
 };
 const notFoundFix = (command: string) => (Object.hasOwn(INTERPRETER_HINTS, command.toLowerCase()) ? INTERPRETER_HINTS[command.toLowerCase()] : undefined) ?? `install ${command} or put its directory on PATH`;
 
-export interface ProcessLaunch {
-  executable: string;
-  args: string[];
-  /** Windows only: the args are one pre-quoted command line. */
-  windowsVerbatimArguments: boolean;
-}
+export type { ProcessLaunch } from './process-launch';
 
 /**
  * How to start a found file with these arguments. POSIX and Windows `.exe`: directly.

@@ -5,11 +5,10 @@ import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
 import { endByBrokenPipe, isBrokenPipe, writeOut } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
-import { directoryChecks, launchChecks, missingPathEntry, type CheckResult, type StartCheckInput } from '../preflight';
+import { directoryChecks, executableProblem, launchChecks, missingPathEntry, startCheckInput, type CheckResult } from '../checks';
 import { redactArgv, redactEnvironment } from '../redaction';
 import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
-import { readVersionBySpawning } from '../runtimes';
 
 /** What resolution needs from this process: its options, environment, platform, directory and location. */
 export const resolutionInputFor = (commandLine: CommandLine, runtime: Runtime): ResolutionInput => ({
@@ -39,24 +38,6 @@ export function planFor(commandLine: CommandLine & { command: LaunchCommand }, r
 /** The directories and the child's final environment, without a command: what doctor checks with. */
 export function contextFor(commandLine: CommandLine, runtime: Runtime): LaunchContext {
   return planContext(planInputFor(commandLine, runtime));
-}
-
-/** The checks `start` makes before launching, with the child's own environment; doctor reports the same. */
-export function startCheckInput(context: Pick<LaunchContext, 'directories' | 'env' | 'missingPathEntries' | 'requires'>, port: number, runtime: Runtime): StartCheckInput {
-  return {
-    directories: context.directories,
-    port,
-    missingPathEntries: context.missingPathEntries,
-    requires: context.requires,
-    runtimeLookup: { env: context.env, platform: runtime.facts, fs: runtime.fs, readVersion: readVersionBySpawning },
-  };
-}
-
-/** Why the kernel would refuse to run the plan's executable (see launch/executable-check.ts), or undefined; start and doctor alike. */
-export function executableProblem(plan: LaunchPlan, runtime: Runtime): ShimError | undefined {
-  const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
-  return checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
-    facts: runtime.facts, arch: process.arch, fs: realExecutableView });
 }
 
 /** The plan as --dry-run prints it: what runs, where, and what the environment gains or loses. */

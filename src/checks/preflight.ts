@@ -1,19 +1,11 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
-import { ExitCode, ShimError, configError } from './errors';
-import { readEnv, type OsFamily } from './platform';
-import type { Directories } from './resolution';
-import { checkRuntimes, type Requirements, type RuntimeLookup } from './runtimes';
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  /** ok, but worth a line: `start` logs it as a warning, `doctor` prints it without failing. */
-  warning?: boolean;
-  detail: string;
-  fix?: string;
-  exitCode?: number;
-}
+import { ExitCode, ShimError, configError } from '../errors';
+import { readEnv, type OsFamily } from '../platform';
+import type { Directories } from '../resolution';
+import type { Requirements } from '../versions';
+import type { CheckResult } from './result';
+import { checkRuntimes, type RuntimeLookup } from './runtimes';
 
 const isDirectory = (dir: string) => {
   try {
@@ -139,7 +131,16 @@ function whyNotADirectory(dir: string): string {
 }
 
 export async function checkPortFree(port: number, host: string | undefined): Promise<CheckResult> {
-  const error = await bindProbe(port, host);
+  // Another shim starting at the same moment holds a free port for its own probe (bind, listen,
+  // close: microseconds, or milliseconds through net), and the two probes meet: EADDRINUSE for a
+  // port no one holds. A real holder keeps it, so "in use" is said only after it was seen busy
+  // at every one of a few retries, each after a random pause (so that colliding probes part).
+  const PROBE_RETRIES = 8;
+  let error = await bindProbe(port, host);
+  for (let retry = 0; error === 'EADDRINUSE' && retry < PROBE_RETRIES; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 45));
+    error = await bindProbe(port, host);
+  }
   const name = 'port';
   if (!error) return { name, ok: true, detail: `${port} is free` };
   if (error === 'EADDRINUSE') {
