@@ -7,6 +7,7 @@ import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { readEnv } from './platform';
 import { guardStdio } from './stdio';
+import { INIT_CHILD_ARG } from './launch/init-exec';
 import { currentRuntime, type Runtime } from './runtime';
 
 function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime): LoggerSettings {
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
   process.on('uncaughtException', lastResort);
   process.on('unhandledRejection', lastResort);
   const runtime = currentRuntime();
+  // As PID 1, the init runs the shim again to exec the connector (see launch/init-exec.ts).
+  if (runtime.args[0] === INIT_CHILD_ARG) (require('./launch/init-exec') as typeof import('./launch/init-exec')).execInitChild(runtime.args.slice(1));
   logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
   try {
     const commandLine = parseCommandLine(runtime.args);

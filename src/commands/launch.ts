@@ -1,9 +1,9 @@
 /** start / update / upgrade / watch / cli: plan, check, then exec or supervise. */
 import type { CommandLine, LaunchCommand } from '../cli';
-import { ShimError, describeError } from '../errors';
+import { ShimError } from '../errors';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { endByBrokenPipe, isBrokenPipe, writeOut } from '../output';
+import { writeOut } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
 import { directoryChecks, executableProblem, launchChecks, missingPathEntry, startCheckInput, type CheckResult } from '../checks';
 import { redactArgv, redactEnvironment } from '../redaction';
@@ -98,17 +98,8 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     logger.debug(`${plan.mode}: ${plan.modeReason}`);
     logger.debug(`plan: ${JSON.stringify(describePlan(plan))}`);
   }
-  // A failed exec cannot be thrown past (see replaceProcess): it ends the shim from where it is,
-  // as main() would (a closed stderr: by SIGPIPE), and nothing may escape it.
-  const fail = (error: ShimError): never => {
-    const { line, exitCode } = describeError(error);
-    try {
-      logger.error(line);
-    } catch (failed) {
-      if (isBrokenPipe(failed)) endByBrokenPipe();
-    }
-    process.exit(exitCode);
-  };
+  const { exitOnLaunchFailure } = require('../launch/exec') as typeof import('../launch/exec');
+  const fail = exitOnLaunchFailure(logger);
   if (plan.mode === 'exec') {
     // Loaded per path, so that each launch pays only for the code it runs.
     const { execChild } = require('../launch/exec') as typeof import('../launch/exec');
