@@ -47,3 +47,5 @@ function readProcStat(pid: number): ProcStat | undefined {
   const fields = procStatFields(pid);
   return fields && { pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]) };
 }
+// setTimeout turns a delay of 2^31 ms or more into 1 ms: the longest grace it can wait.
+export const MAX_KILL_AFTER_SECONDS = 2147483;

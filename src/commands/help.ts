@@ -35,7 +35,7 @@ Options (before or after the command, never after \`cli\`; a first \`--\` is ign
   --log-level LEVEL      fatal, error, warn, info, debug, trace, silent (env NDC_SHIM_LOG_LEVEL)
   --log-format FORMAT    pretty (default) or json
   --no-exec              supervise the child instead of replacing the shim with it
-  --kill-after SECONDS   SIGKILL the child this long after a forwarded SIGTERM/SIGINT (default 10, 0 = never)
+  --kill-after SECONDS   SIGKILL the child this long after a forwarded SIGTERM/SIGINT (default: the manifest's killAfter, else 10; 0 = never)
   --plugin EXECUTABLE    the plugin for update/upgrade/cli when there is no manifest
   --dry-run              print the launch plan (secrets redacted) and run nothing
 

@@ -5,10 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LAUNCH_COMMANDS, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, failure, usageError } from '../errors';
 import type { Logger } from '../logging';
-import { loadManifest } from '../manifest';
+import { commandsOnAnyPlatform, loadManifest } from '../manifest';
 import { writeOut } from '../output';
 import { collectEntries, layoutOf, type ReadCache } from '../packaging/collect';
 import { LINT_KINDS, lintPackage, type Finding, type LintKind } from '../packaging/lint';
@@ -182,7 +181,7 @@ export async function runPackage(options: PackageOptions, logger: Logger): Promi
     outputs.set(file, tarball);
     references.push({ selector: platform.selector, uri: `${base}/${file}`, sha256: sha256(tarball), bin: shimNameInPackage(platform) });
   }
-  const commands = LAUNCH_COMMANDS.filter((command) => loaded.manifest.commands[command]) as LaunchCommand[];
+  const commands = commandsOnAnyPlatform(loaded.manifest);
   let block = toolchainBlock(commands, base ? references : []);
   if (!base) {
     const listing = references.map(({ selector, sha256: sum }) => `#   ${selector}: ${name}-${options.version}-${selector}.tar.gz sha256 ${sum}\n`).join('');
