@@ -113,3 +113,25 @@ test('package: per-platform folders (selector or target name) over common/', { s
   assert.deepEqual(readdirSync(unpacked).sort(), ['SHA256SUMS', 'connector-linux', 'ndc-shim', 'ndc-shim.json', 'shared.txt']);
   assert.equal(readFileSync(join(unpacked, 'connector-linux'), 'utf8'), 'linux-x64\n');
 });
+
+test('package: a write that fails half-way leaves nothing: a new --out is removed, an existing one keeps exactly what it had', { skip }, async () => {
+  const shims = releaseFolder();
+  // A file size limit (SIGXFSZ ignored, so the write fails with EFBIG) stops the tarball half-written.
+  const limited = (out) => run('bash', ['-c', 'trap "" XFSZ; ulimit -f 2000; exec "$@"', 'bash', SEA, 'package', '--manifest', join(EXAMPLE, 'ndc-shim.json'), '--from', EXAMPLE, '--shims', shims, '--out', out],
+    { env: bareEnv({ PATH: '/usr/bin:/bin' }), timeoutMs: 240000 });
+  const parent = tempDir();
+  const fresh = join(parent, 'new', 'out');
+  const failed = await limited(fresh);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.equal(failed.stderr.trim().split('\n').length, 1, failed.stderr);
+  assert.match(failed.stderr, /cannot write to .*\/new\/out: EFBIG; nothing was written; check that the folder is writable and the disk has room/);
+  assert.deepEqual(readdirSync(parent), []);
+
+  const existing = tempDir();
+  writeFileSync(join(existing, 'notes.txt'), 'mine\n');
+  writeFileSync(join(existing, 'connector-metadata.yaml'), 'an earlier run\n');
+  const again = await limited(existing);
+  assert.equal(again.code, 1, again.stderr);
+  assert.deepEqual(readdirSync(existing).sort(), ['connector-metadata.yaml', 'notes.txt']);
+  assert.equal(readFileSync(join(existing, 'connector-metadata.yaml'), 'utf8'), 'an earlier run\n');
+});

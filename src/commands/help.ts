@@ -17,8 +17,11 @@ Usage:
   ndc-shim [options] watch   [-- extra args]             (only if the manifest defines it)
   ndc-shim [options] cli     <plugin args, passed verbatim>
   ndc-shim [options] doctor  [--json]
-  ndc-shim [options] metadata
+  ndc-shim [options] metadata [--check FILE]
   ndc-shim [options] health  [--wait SECONDS]
+  ndc-shim package --manifest FILE --from DIR --shims DIR --out DIR [--version V]
+                   [--base-uri URL] [--platforms linux-amd64,...] [--metadata FILE] [--allow KIND]
+  ndc-shim init    [--from DIR]
   ndc-shim --help | --version
 
 Options (before or after the command, never after \`cli\`; a first \`--\` is ignored):

@@ -144,7 +144,8 @@ export async function runPackage(options: PackageOptions, logger: Logger): Promi
   if (!platforms.length) throw failure(`nothing to package: no platform has both its release executable in ${shims.dir} and its files in ${from}`, 'put the release executables (ndc-shim-linux-x64, ...) and SHA256SUMS in the --shims folder');
 
   const cache: ReadCache = new Map();
-  const skip = new Set([out]);
+  // Neither the output nor the release folder is packed when it sits inside the connector's.
+  const skip = new Set([out, shims.dir]);
   const planned: { platform: DdnPlatform; file: string; entries: TarEntry[] }[] = [];
   const findings = new Map<string, { finding: Finding; platforms: string[] }>();
   for (const platform of platforms) {
