@@ -7,6 +7,7 @@ import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { readEnv } from './platform';
 import { guardStdio } from './stdio';
+import { EXEC_HELPER_ARG, runExecHelper } from './launch/exec-helper';
 import { currentRuntime, type Runtime } from './runtime';
 
 function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime): LoggerSettings {
@@ -49,6 +50,8 @@ function lastResort(error: unknown): never {
 }
 
 async function main(): Promise<void> {
+  // The supervisor's own exec helper (see launch/exec-helper.ts): before anything touches stdio.
+  if (process.argv[2] === EXEC_HELPER_ARG && process.argv.length === 3) runExecHelper();
   guardStdio(); // before anything can create process.stdout & co. (see stdio.ts)
   process.on('uncaughtException', lastResort);
   process.on('unhandledRejection', lastResort);
