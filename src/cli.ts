@@ -1,5 +1,6 @@
 /** The command line: turns argv into a CommandLine, or a usage error (exit 2). Nothing here touches the system. */
 import { usageError } from './errors';
+import { MAX_KILL_AFTER_SECONDS } from './signals';
 
 export type LaunchCommand = 'start' | 'update' | 'upgrade' | 'watch' | 'cli';
 export type CommandName = LaunchCommand | 'doctor' | 'metadata' | 'health' | 'package' | 'init' | 'help' | 'version';
@@ -146,7 +147,12 @@ function applyValueOption(line: CommandLine, name: string, value: string) {
     case 'plugin': options.plugin = nonEmpty(); break;
     case 'dotenv': case 'env-file': options.envFiles.push(nonEmpty()); break;
     case 'port': options.port = parsePort(value, '--port'); break;
-    case 'kill-after': options.killAfter = parseSeconds(value, '--kill-after'); break;
+    case 'kill-after':
+      options.killAfter = parseSeconds(value, '--kill-after');
+      if (options.killAfter > MAX_KILL_AFTER_SECONDS) {
+        throw usageError(`--kill-after must be at most ${MAX_KILL_AFTER_SECONDS} seconds (about 24 days), not '${value}'`, 'pass a shorter grace, or 0 to never SIGKILL the child');
+      }
+      break;
     case 'wait': line.waitSeconds = parseSeconds(value, '--wait'); break;
     case 'check': line.checkFile = nonEmpty(); break;
     case 'log-level': options.logLevel = parseLogLevel(value, '--log-level'); break;

@@ -8,6 +8,7 @@ import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { readEnv } from './platform';
 import { guardStdio } from './stdio';
 import { INIT_CHILD_ARG } from './launch/init-exec';
+import { EXEC_HELPER_ARG, runExecHelper } from './launch/exec-helper';
 import { currentRuntime, type Runtime } from './runtime';
 
 function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime): LoggerSettings {
@@ -50,6 +51,8 @@ function lastResort(error: unknown): never {
 }
 
 async function main(): Promise<void> {
+  // The supervisor's own exec helper (see launch/exec-helper.ts): before anything touches stdio.
+  if (process.argv[2] === EXEC_HELPER_ARG && process.argv.length === 3) runExecHelper();
   guardStdio(); // before anything can create process.stdout & co. (see stdio.ts)
   process.on('uncaughtException', lastResort);
   process.on('unhandledRejection', lastResort);

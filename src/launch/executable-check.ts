@@ -313,6 +313,9 @@ function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): 
   const phoff = word(data, bits === 64 ? 32 : 28);
   const phentsize = u16(data, bits === 64 ? 54 : 42);
   const phnum = u16(data, bits === 64 ? 56 : 44);
+  // A program header entry of another size is malformed: the kernel refuses it (ENOEXEC), and the
+  // exec itself says so, in every mode; the entries cannot be read here.
+  if (phentsize !== (bits === 64 ? 56 : 32)) return undefined;
   if (phoff + phentsize * phnum > size) return truncated(`${size} bytes, its program headers end at ${phoff + phentsize * phnum}`);
   const table = phoff + phentsize * phnum <= data.length
     ? data.subarray(phoff, phoff + phentsize * phnum)
