@@ -1,8 +1,11 @@
 /** The command line: turns argv into a CommandLine, or a usage error (exit 2). Nothing here touches the system. */
 import { usageError } from './errors';
+import { MAX_KILL_AFTER_SECONDS } from './signals';
 
 export type LaunchCommand = 'start' | 'update' | 'upgrade' | 'watch' | 'cli';
-export type CommandName = LaunchCommand | 'doctor' | 'metadata' | 'health' | 'help' | 'version';
+export type CommandName = LaunchCommand | 'doctor' | 'metadata' | 'health' | 'package' | 'init' | 'help' | 'version';
+/** Commands that read their own options (everything after the command name is theirs). */
+const OWN_OPTIONS_COMMANDS: ReadonlySet<CommandName> = new Set(['package', 'init']);
 
 export const LAUNCH_COMMANDS: readonly LaunchCommand[] = ['start', 'update', 'upgrade', 'watch', 'cli'];
 export const isLaunchCommand = (name: CommandName): name is LaunchCommand => (LAUNCH_COMMANDS as readonly string[]).includes(name);
@@ -40,11 +43,13 @@ export interface CommandLine {
   json: boolean;
   /** health --wait SECONDS */
   waitSeconds?: number;
+  /** metadata --check FILE */
+  checkFile?: string;
 }
 
 const COMMAND_ALIASES: Record<string, CommandName> = {
   start: 'start', serve: 'start', update: 'update', upgrade: 'upgrade', upgradeConfiguration: 'upgrade',
-  watch: 'watch', cli: 'cli', doctor: 'doctor', metadata: 'metadata', health: 'health',
+  watch: 'watch', cli: 'cli', doctor: 'doctor', metadata: 'metadata', health: 'health', package: 'package', init: 'init',
 };
 
 type ValueOption = 'manifest' | 'connector-dir' | 'plugin-dir' | 'context' | 'configuration' | 'port' | 'dotenv' | 'env-file'
@@ -67,6 +72,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     const arg = argv[index];
     if (command === 'cli') {
       // After `cli` nothing is interpreted, not even `--` or `--help`.
+      line.extraArgs = argv.slice(index);
+      break;
+    }
+    if (command && OWN_OPTIONS_COMMANDS.has(command)) {
       line.extraArgs = argv.slice(index);
       break;
     }
@@ -95,7 +104,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         }
         continue;
       }
-      if (VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health')) {
+      if (VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health') || (name === 'check' && command === 'metadata')) {
         let value: string;
         if (equals !== -1) value = arg.slice(equals + 1);
         else {
@@ -106,19 +115,20 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         continue;
       }
       if (name === 'wait') throw usageError('--wait belongs to `health`');
+      if (name === 'check') throw usageError('--check belongs to `metadata` (ndc-shim metadata --check FILE)');
       throw usageError(`unknown option ${arg.slice(0, equals === -1 ? undefined : equals)}`);
     }
     if (arg.startsWith('-') && arg.length > 1) throw usageError(`unknown option ${arg}`);
     if (!command) {
       const named = COMMAND_ALIASES[arg];
-      if (!named) throw usageError(`unknown command '${arg}'`, 'commands are start (serve), update, upgrade, watch, cli, doctor, metadata, health');
+      if (!named) throw usageError(`unknown command '${arg}'`, 'commands are start (serve), update, upgrade, watch, cli, doctor, metadata, health, package, init');
       command = named;
       continue;
     }
     throw usageError(`unexpected argument '${arg}' after '${command}'`, 'put arguments for the connector or plugin after `--`');
   }
 
-  if (wantsHelp && command !== 'cli') line.command = 'help';
+  if (wantsHelp && command !== 'cli' && !(command && OWN_OPTIONS_COMMANDS.has(command))) line.command = 'help';
   else if (wantsVersion && command !== 'cli') line.command = 'version';
   else if (command) line.command = command;
   else throw usageError('no command given');
@@ -128,14 +138,14 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 /**
  * The log format the command line asks for, read without judging the rest of it: a usage error is
  * printed in the format asked for, whether the bad argument comes before or after `--log-format`.
- * The shim's options end where parseCommandLine's do (after `cli`, after `--` that follows the
- * command); an option's value is skipped as it is there. When `--log-format` itself is the bad
+ * The shim's options end where parseCommandLine's do (after `cli`, `package` and `init`, after `--`
+ * that follows the command); an option's value is skipped as it is there. When `--log-format` itself is the bad
  * option (no value, or not pretty or json), the last good one counts, else pretty.
  */
 export function requestedLogFormat(argv: readonly string[]): LogFormat | undefined {
   let format: LogFormat | undefined;
   let command: CommandName | undefined;
-  for (let index = 0; index < argv.length && command !== 'cli'; index++) {
+  for (let index = 0; index < argv.length && command !== 'cli' && !(command && OWN_OPTIONS_COMMANDS.has(command)); index++) {
     const arg = argv[index];
     if (arg === '--') {
       if (command) break;
@@ -144,7 +154,7 @@ export function requestedLogFormat(argv: readonly string[]): LogFormat | undefin
     if (arg.startsWith('--')) {
       const equals = arg.indexOf('=');
       const name = arg.slice(2, equals === -1 ? undefined : equals);
-      const takesValue = VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health');
+      const takesValue = VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health') || (name === 'check' && command === 'metadata');
       const value = equals !== -1 ? arg.slice(equals + 1) : takesValue ? argv[++index] : undefined;
       if (name === 'log-format' && (value === 'pretty' || value === 'json')) format = value;
       continue;
@@ -169,8 +179,14 @@ function applyValueOption(line: CommandLine, name: string, value: string) {
     case 'plugin': options.plugin = nonEmpty(); break;
     case 'dotenv': case 'env-file': options.envFiles.push(nonEmpty()); break;
     case 'port': options.port = parsePort(value, '--port'); break;
-    case 'kill-after': options.killAfter = parseSeconds(value, '--kill-after'); break;
+    case 'kill-after':
+      options.killAfter = parseSeconds(value, '--kill-after');
+      if (options.killAfter > MAX_KILL_AFTER_SECONDS) {
+        throw usageError(`--kill-after must be at most ${MAX_KILL_AFTER_SECONDS} seconds (about 24 days), not '${value}'`, 'pass a shorter grace, or 0 to never SIGKILL the child');
+      }
+      break;
     case 'wait': line.waitSeconds = parseSeconds(value, '--wait'); break;
+    case 'check': line.checkFile = nonEmpty(); break;
     case 'log-level': options.logLevel = parseLogLevel(value, '--log-level'); break;
     case 'log-format':
       if (value !== 'pretty' && value !== 'json') throw usageError(`--log-format must be pretty or json, not '${value}'`);

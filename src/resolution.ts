@@ -4,6 +4,7 @@ import { ExitCode, ShimError, configError, describeErrno } from './errors';
 import type { Env } from './environment';
 import { MANIFEST_FILE_NAME } from './manifest';
 import { DEFAULT_PATHEXT, hasPathSeparator, pathFor, pathListDelimiter, readEnv, type PlatformFacts } from './platform';
+import type { ProcessLaunch } from './process-launch';
 import { batchFileLaunch, isBatchFile, npmCmdShimTarget } from './windows-command';
 
 /** What the planner may ask of the file system; tests pass a fake. */
@@ -140,14 +141,9 @@ const INTERPRETER_HINTS: Record<string, string> = {
   deno: 'install Deno and make sure `deno` is on PATH',
   bun: 'install Bun and make sure `bun` is on PATH',
 };
-const notFoundFix = (command: string) => INTERPRETER_HINTS[command.toLowerCase()] ?? `install ${command} or put its directory on PATH`;
+const notFoundFix = (command: string) => (Object.hasOwn(INTERPRETER_HINTS, command.toLowerCase()) ? INTERPRETER_HINTS[command.toLowerCase()] : undefined) ?? `install ${command} or put its directory on PATH`;
 
-export interface ProcessLaunch {
-  executable: string;
-  args: string[];
-  /** Windows only: the args are one pre-quoted command line. */
-  windowsVerbatimArguments: boolean;
-}
+export type { ProcessLaunch } from './process-launch';
 
 /**
  * How to start a found file with these arguments. POSIX and Windows `.exe`: directly.
