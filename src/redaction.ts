@@ -21,7 +21,7 @@ export const REDACTED = '<redacted>';
  */
 export const SHOWN_VARIABLES: ReadonlySet<string> = new Set([
   // PATH and its kin: where the child's programs and libraries come from.
-  'PATH', 'PATHEXT', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'NODE_PATH', 'JAVA_HOME',
+  'PATH', 'PATHEXT', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'NODE_PATH', 'PYTHONPATH', 'CLASSPATH', 'JAVA_HOME',
   // The directories, port and host of the DDN contract.
   'HASURA_DDN_NATIVE_CONNECTOR_DIR', 'HASURA_DDN_NATIVE_CONNECTOR_PLUGIN_DIR', 'HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH',
   'HASURA_CONFIGURATION_DIRECTORY', 'HASURA_CONNECTOR_PORT', 'HASURA_CONNECTOR_HOST',
