@@ -197,24 +197,41 @@ async function main() {
   }
   const survived = results.filter((result) => result.outcome === 'survived');
   console.log(`\n${results.filter((result) => result.outcome.startsWith('caught')).length} caught, ${survived.length} survived, of ${results.length}`);
-  if (options.report) writeFileSync(join(root, options.report), report(results, chosen.length === MUTANTS.length));
+  if (options.report) {
+    const file = join(root, options.report);
+    writeFileSync(file, report(results, chosen.length === MUTANTS.length, existsSync(file) ? readFileSync(file, 'utf8') : ''));
+  }
   process.exitCode = survived.length || stale.length ? 1 : 0;
 }
 
-function report(results, all) {
+/** The report: this run's results, and the rows of an earlier report for the mutants not run this time. */
+function report(results, all, previous) {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const row = ({ mutant, outcome, detail, tests }) => `| \`${mutant.id}\` | ${mutant.area} | ${mutant.what} | ${(tests ?? mutant.tests).map((test) => test.replace(/^test\//, '')).join(', ')} | ${outcome}${detail ? ` (${detail.replace(/\|/g, '\\|').slice(0, 200)})` : ''} | ${date} |`;
+  const earlier = new Map();
+  for (const line of previous.split('\n')) {
+    const id = /^\| `([\w-]+)` \|/.exec(line)?.[1];
+    if (id && MUTANTS.some((mutant) => mutant.id === id) && !results.some((result) => result.mutant.id === id)) earlier.set(id, line);
+  }
+  const rows = MUTANTS.map((mutant) => {
+    const result = results.find((r) => r.mutant === mutant);
+    return result ? row(result) : earlier.get(mutant.id) ?? `| \`${mutant.id}\` | ${mutant.area} | ${mutant.what} | ${mutant.tests.map((test) => test.replace(/^test\//, '')).join(', ')} | not run | |`;
+  });
+  const outcomes = rows.map((line) => line.split(' | ')[4] ?? '');
   const lines = [
     '# Mutation run',
     '',
-    `Last run: ${date} UTC, \`npm run test:mutation\` (scripts/mutation.mjs): each mutant is one planted bug in src/, built into`,
-    'the linux-x64 executable in a temporary copy of the repository, then the test files listed for it are run.',
-    `${all ? 'Every mutant was run.' : `Run: ${results.length} of ${MUTANTS.length} mutants (the others were not run this time: ${MUTANTS.filter((mutant) => !results.some((result) => result.mutant === mutant)).map((mutant) => `\`${mutant.id}\``).join(', ')}).`}`,
+    '`npm run test:mutation` (scripts/mutation.mjs) plants one bug at a time in src/, builds the linux-x64 executable',
+    'from it in a temporary copy of the repository, and runs the test files listed for it. A mutant is caught when',
+    'one of them fails. Each row says when it was last run; `not run` rows have not been run yet.',
     '',
-    `Caught: ${results.filter((result) => result.outcome.startsWith('caught')).length}; survived: ${results.filter((result) => result.outcome === 'survived').length}.`,
+    `Last run: ${date} UTC, ${all ? 'every mutant' : `${results.length} of ${MUTANTS.length} mutants (${results.map((result) => `\`${result.mutant.id}\``).join(', ')})`}.`,
     '',
-    '| mutant | area | the bug | tests run | outcome |',
-    '|---|---|---|---|---|',
-    ...results.map(({ mutant, outcome, detail, tests }) => `| \`${mutant.id}\` | ${mutant.area} | ${mutant.what} | ${(tests ?? mutant.tests).map((test) => test.replace(/^test\//, '')).join(', ')} | ${outcome}${detail ? ` (${detail.replace(/\|/g, '\\|').slice(0, 200)})` : ''} |`),
+    `In this table: caught ${outcomes.filter((o) => o.startsWith('caught')).length}, survived ${outcomes.filter((o) => o.startsWith('survived')).length}, not run ${outcomes.filter((o) => o.startsWith('not run')).length}, of ${MUTANTS.length}.`,
+    '',
+    '| mutant | area | the bug | tests run | outcome | run (UTC) |',
+    '|---|---|---|---|---|---|',
+    ...rows,
     '',
   ];
   return lines.join('\n');
