@@ -1,8 +1,11 @@
 /** The command line: turns argv into a CommandLine, or a usage error (exit 2). Nothing here touches the system. */
 import { usageError } from './errors';
+import { MAX_KILL_AFTER_SECONDS } from './signals';
 
 export type LaunchCommand = 'start' | 'update' | 'upgrade' | 'watch' | 'cli';
-export type CommandName = LaunchCommand | 'doctor' | 'metadata' | 'health' | 'help' | 'version';
+export type CommandName = LaunchCommand | 'doctor' | 'metadata' | 'health' | 'package' | 'init' | 'help' | 'version';
+/** Commands that read their own options (everything after the command name is theirs). */
+const OWN_OPTIONS_COMMANDS: ReadonlySet<CommandName> = new Set(['package', 'init']);
 
 export const LAUNCH_COMMANDS: readonly LaunchCommand[] = ['start', 'update', 'upgrade', 'watch', 'cli'];
 export const isLaunchCommand = (name: CommandName): name is LaunchCommand => (LAUNCH_COMMANDS as readonly string[]).includes(name);
@@ -38,11 +41,13 @@ export interface CommandLine {
   json: boolean;
   /** health --wait SECONDS */
   waitSeconds?: number;
+  /** metadata --check FILE */
+  checkFile?: string;
 }
 
 const COMMAND_ALIASES: Record<string, CommandName> = {
   start: 'start', serve: 'start', update: 'update', upgrade: 'upgrade', upgradeConfiguration: 'upgrade',
-  watch: 'watch', cli: 'cli', doctor: 'doctor', metadata: 'metadata', health: 'health',
+  watch: 'watch', cli: 'cli', doctor: 'doctor', metadata: 'metadata', health: 'health', package: 'package', init: 'init',
 };
 
 type ValueOption = 'manifest' | 'connector-dir' | 'plugin-dir' | 'context' | 'configuration' | 'port' | 'dotenv' | 'env-file'
@@ -65,6 +70,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     const arg = argv[index];
     if (command === 'cli') {
       // After `cli` nothing is interpreted, not even `--` or `--help`.
+      line.extraArgs = argv.slice(index);
+      break;
+    }
+    if (command && OWN_OPTIONS_COMMANDS.has(command)) {
       line.extraArgs = argv.slice(index);
       break;
     }
@@ -92,7 +101,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         }
         continue;
       }
-      if (VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health')) {
+      if (VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health') || (name === 'check' && command === 'metadata')) {
         let value: string;
         if (equals !== -1) value = arg.slice(equals + 1);
         else {
@@ -103,19 +112,20 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         continue;
       }
       if (name === 'wait') throw usageError('--wait belongs to `health`');
+      if (name === 'check') throw usageError('--check belongs to `metadata` (ndc-shim metadata --check FILE)');
       throw usageError(`unknown option ${arg.slice(0, equals === -1 ? undefined : equals)}`);
     }
     if (arg.startsWith('-') && arg.length > 1) throw usageError(`unknown option ${arg}`);
     if (!command) {
       const named = COMMAND_ALIASES[arg];
-      if (!named) throw usageError(`unknown command '${arg}'`, 'commands are start (serve), update, upgrade, watch, cli, doctor, metadata, health');
+      if (!named) throw usageError(`unknown command '${arg}'`, 'commands are start (serve), update, upgrade, watch, cli, doctor, metadata, health, package, init');
       command = named;
       continue;
     }
     throw usageError(`unexpected argument '${arg}' after '${command}'`, 'put arguments for the connector or plugin after `--`');
   }
 
-  if (wantsHelp && command !== 'cli') line.command = 'help';
+  if (wantsHelp && command !== 'cli' && !(command && OWN_OPTIONS_COMMANDS.has(command))) line.command = 'help';
   else if (wantsVersion && command !== 'cli') line.command = 'version';
   else if (command) line.command = command;
   else throw usageError('no command given');
@@ -137,8 +147,14 @@ function applyValueOption(line: CommandLine, name: string, value: string) {
     case 'plugin': options.plugin = nonEmpty(); break;
     case 'dotenv': case 'env-file': options.envFiles.push(nonEmpty()); break;
     case 'port': options.port = parsePort(value, '--port'); break;
-    case 'kill-after': options.killAfter = parseSeconds(value, '--kill-after'); break;
+    case 'kill-after':
+      options.killAfter = parseSeconds(value, '--kill-after');
+      if (options.killAfter > MAX_KILL_AFTER_SECONDS) {
+        throw usageError(`--kill-after must be at most ${MAX_KILL_AFTER_SECONDS} seconds (about 24 days), not '${value}'`, 'pass a shorter grace, or 0 to never SIGKILL the child');
+      }
+      break;
     case 'wait': line.waitSeconds = parseSeconds(value, '--wait'); break;
+    case 'check': line.checkFile = nonEmpty(); break;
     case 'log-level': options.logLevel = parseLogLevel(value, '--log-level'); break;
     case 'log-format':
       if (value !== 'pretty' && value !== 'json') throw usageError(`--log-format must be pretty or json, not '${value}'`);

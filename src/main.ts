@@ -7,6 +7,8 @@ import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { readEnv } from './platform';
 import { guardStdio } from './stdio';
+import { INIT_CHILD_ARG } from './launch/init-exec';
+import { EXEC_HELPER_ARG, runExecHelper } from './launch/exec-helper';
 import { currentRuntime, type Runtime } from './runtime';
 
 function loggerSettings(commandLine: CommandLine | undefined, runtime: Runtime): LoggerSettings {
@@ -49,10 +51,14 @@ function lastResort(error: unknown): never {
 }
 
 async function main(): Promise<void> {
+  // The supervisor's own exec helper (see launch/exec-helper.ts): before anything touches stdio.
+  if (process.argv[2] === EXEC_HELPER_ARG && process.argv.length === 3) runExecHelper();
   guardStdio(); // before anything can create process.stdout & co. (see stdio.ts)
   process.on('uncaughtException', lastResort);
   process.on('unhandledRejection', lastResort);
   const runtime = currentRuntime();
+  // As PID 1, the init runs the shim again to exec the connector (see launch/init-exec.ts).
+  if (runtime.args[0] === INIT_CHILD_ARG) (require('./launch/init-exec') as typeof import('./launch/init-exec')).execInitChild(runtime.args.slice(1));
   logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
   try {
     const commandLine = parseCommandLine(runtime.args);
@@ -65,6 +71,10 @@ async function main(): Promise<void> {
       // Each path loads only the modules it uses: start-up time is the shim's main cost.
       const { runLaunchCommand } = require('./commands/launch') as typeof import('./commands/launch');
       await runLaunchCommand({ ...commandLine, command }, runtime, logger);
+    }
+    else if (command === 'package' || command === 'init') {
+      const { runPackagingCommand } = require('./commands/packaging-commands') as typeof import('./commands/packaging-commands');
+      process.exitCode = await runPackagingCommand({ ...commandLine, command }, logger);
     }
     else {
       const { runToolCommand } = require('./commands/tools') as typeof import('./commands/tools');

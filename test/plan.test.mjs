@@ -58,7 +58,7 @@ test('HASURA_CONFIGURATION_DIRECTORY: --configuration, else the context dir, els
   assert.equal(plan(['start'], { env }).env.HASURA_CONFIGURATION_DIRECTORY, '/ctx');
   const inheritedOnly = plan(['start'], { env: { HASURA_CONFIGURATION_DIRECTORY: '/inherited' } });
   assert.equal(inheritedOnly.env.HASURA_CONFIGURATION_DIRECTORY, '/inherited');
-  assert.deepEqual(inheritedOnly.envChanges.set, { RUST_LOG: 'info' });
+  assert.deepEqual({ ...inheritedOnly.envChanges.set }, { RUST_LOG: 'info' });
   assert.equal(plan(['start'], {}).env.HASURA_CONFIGURATION_DIRECTORY, 'from-manifest');
 });
 
