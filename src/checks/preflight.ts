@@ -1,6 +1,7 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
 import { ExitCode, ShimError, configError } from '../errors';
+import { danglingLinkTarget } from '../links';
 import { readEnv, type OsFamily } from '../platform';
 import type { Directories } from '../resolution';
 import type { Requirements } from '../versions';
@@ -109,9 +110,15 @@ export function connectorHost(family: OsFamily, env: Record<string, string | und
 
 /** A `path` entry that does not exist is left off PATH: a warning, since the command may not need it. */
 export const missingPathEntry = (dir: string): CheckResult => ({
-  name: 'path', ok: true, warning: true, detail: `${dir} does not exist, left off PATH`,
+  name: 'path', ok: true, warning: true, detail: `${describeMissing(dir)}, left off PATH`,
   fix: /node_modules[\\/]\.bin$/.test(dir) ? 'install the connector\'s dependencies (npm ci in its directory)' : 'create it, or remove it from the manifest\'s "path"',
 });
+
+/** "X does not exist", or, for a link to a missing target, what it points at. */
+function describeMissing(dir: string): string {
+  const target = danglingLinkTarget(dir);
+  return target === undefined ? `${dir} does not exist` : `${dir} is a symbolic link to ${target}, which does not exist`;
+}
 
 export async function checkPortFree(port: number, host: string | undefined): Promise<CheckResult> {
   const error = await bindProbe(port, host);
