@@ -1,7 +1,6 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
 import { ExitCode, ShimError, configError } from '../errors';
-import { danglingLinkTarget } from '../links';
 import { readEnv, type OsFamily } from '../platform';
 import type { Directories } from '../resolution';
 import type { Requirements } from '../versions';
