@@ -87,7 +87,7 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
     return;
   }
   if (checked) {
-    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime));
+    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime, plan.executable));
     stopAtFirstProblem(checks);
     warnAbout(checks, logger);
   } else {

@@ -156,7 +156,14 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     if (checks.every((check) => check.ok)) checks.push(problemFrom('environment', error));
     context = { directories: resolveDirectories(resolutionInputFor(commandLine, runtime)), env: process.env as Record<string, string>, missingPathEntries: [], requires: {} };
   }
-  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime)));
+  // `requires` checks the runtime the start command itself runs, as start does.
+  let startExecutable: string | undefined;
+  try {
+    if (commands.includes('start')) startExecutable = planFor({ ...commandLine, command: 'start', extraArgs: [] }, runtime).executable;
+  } catch {
+    // Reported below, under "command start".
+  }
+  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime, startExecutable)));
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
