@@ -165,7 +165,7 @@ const INTERPRETER_HINTS: Record<string, string> = {
   deno: 'install Deno and make sure `deno` is on PATH',
   bun: 'install Bun and make sure `bun` is on PATH',
 };
-const notFoundFix = (command: string) => INTERPRETER_HINTS[command.toLowerCase()] ?? `install ${command} or put its directory on PATH`;
+const notFoundFix = (command: string) => (Object.hasOwn(INTERPRETER_HINTS, command.toLowerCase()) ? INTERPRETER_HINTS[command.toLowerCase()] : undefined) ?? `install ${command} or put its directory on PATH`;
 
 export type { ProcessLaunch } from './process-launch';
 

@@ -55,7 +55,7 @@ const MIN_ARG_TOTAL = 32 * 4096;
 const MAX_ARG_TOTAL = 6 * 1024 * 1024;
 
 /** ELF e_machine values, and the names a user knows them by. */
-const MACHINES: Record<number, string> = {
+export const MACHINES: Record<number, string> = {
   3: 'x86 (32-bit)', 8: 'mips', 20: 'powerpc', 21: 'ppc64', 22: 's390x', 40: 'arm (32-bit)', 62: 'x86-64',
   183: 'arm64 (aarch64)', 243: 'riscv64', 258: 'loongarch64',
 };
@@ -278,9 +278,9 @@ function splitLikeEnv(text: string, env: Readonly<Record<string, string>>): stri
 /** A CR shown as \r, so that the one line stays one line and says what is there. */
 const visible = (text: string) => text.replace(/\r/g, '\\r');
 
-const isElf = (head: Uint8Array) => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+export const isElf = (head: Uint8Array) => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
 
-function isMachO(head: Uint8Array): boolean {
+export function isMachO(head: Uint8Array): boolean {
   const magic = head.length >= 4 ? Buffer.from(head.subarray(0, 4)).readUInt32BE(0) : 0;
   return [0xfeedface, 0xcefaedfe, 0xfeedfacf, 0xcffaedfe, 0xcafebabe].includes(magic);
 }
@@ -320,6 +320,9 @@ function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): 
   const phoff = word(data, bits === 64 ? 32 : 28);
   const phentsize = u16(data, bits === 64 ? 54 : 42);
   const phnum = u16(data, bits === 64 ? 56 : 44);
+  // A program header entry of another size is malformed: the kernel refuses it (ENOEXEC), and the
+  // exec itself says so, in every mode; the entries cannot be read here.
+  if (phentsize !== (bits === 64 ? 56 : 32)) return undefined;
   if (phoff + phentsize * phnum > size) return truncated(`${size} bytes, its program headers end at ${phoff + phentsize * phnum}`);
   const table = phoff + phentsize * phnum <= data.length
     ? data.subarray(phoff, phoff + phentsize * phnum)
