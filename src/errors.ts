@@ -65,7 +65,8 @@ export const describeErrno = (code: string) => `${code}${ERRNO_TEXT[code] ? ` ($
 /** A known failure of Node's that reached the top without a ShimError around it, told in the user's terms. */
 function knownFailure(error: unknown): ShimError | undefined {
   const { code, syscall, message } = (error ?? {}) as NodeJS.ErrnoException;
-  if (syscall === 'uv_cwd') return cwdGone();
+  if (syscall === 'uv_cwd' && (code === 'ENOENT' || code === undefined)) return cwdGone();
+  if (syscall === 'uv_cwd') return failure(`cannot read the working directory's path: ${describeErrno(code ?? 'unknown')}`, 'run the command from a directory with a shorter path');
   if (code === 'ERR_INVALID_ARG_VALUE' && /null bytes/.test(message)) {
     return configError('a value for the child contains a NUL character, which no program can receive',
       'remove it from the manifest or the env file that holds it');
