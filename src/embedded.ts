@@ -61,6 +61,7 @@ export const runEmbedded = (name: string, require: NodeJS.Require): unknown => r
  * start (Node's own SEA code cache is made before any code runs, so it holds only the top level).
  */
 export function runLaunchScript(require: NodeJS.Require): void {
+  silenceRuntimeStderr(require);
   const sea = require('node:sea') as SeaApi;
   let cachedData: Buffer | undefined;
   try {
@@ -69,4 +70,24 @@ export function runLaunchScript(require: NodeJS.Require): void {
   const script = compileEmbedded(LAUNCH_ASSET, require, cachedData);
   (globalThis as Record<symbol, CodeCacheState>)[CODE_CACHE_STATE] = cachedData ? (script.cachedDataRejected ? 'rejected' : 'accepted') : 'not embedded';
   runCompiled(script, LAUNCH_ASSET, require);
+}
+
+/**
+ * NODE_DEBUG is the connector's (as NODE_OPTIONS is): the runtime reads it before any of our code
+ * and, for the modules the shim uses (child_process, net, stream, http...), would print its debug
+ * lines, the child's whole environment among them, through process.stderr. No option turns that
+ * off, so in the executable process.stderr is a sink: the shim writes its own lines to fd 2
+ * directly (see output.ts, logging.ts), and the runtime's warnings are off (--no-warnings, see
+ * scripts/pkg-sea.cjs). The descriptor itself is untouched and reaches the child as it came.
+ */
+function silenceRuntimeStderr(require: NodeJS.Require): void {
+  let sink: NodeJS.WriteStream | undefined;
+  Object.defineProperty(process, 'stderr', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      sink ??= new (require('node:stream') as typeof import('node:stream')).Writable({ write: (_chunk, _encoding, done) => done() }) as NodeJS.WriteStream;
+      return sink;
+    },
+  });
 }

@@ -4,11 +4,13 @@ import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
-import { writeOut } from '../output';
-import { connectorHost, startChecks, type CheckResult } from '../preflight';
+import { commandsOnAnyPlatform, manifestForPlatform } from '../manifest';
+import { writeJson, writeOut } from '../output';
+import { redact } from '../redaction';
+import { connectorHost, executableProblem, startChecks, startCheckInput, type CheckResult } from '../checks';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
-import { contextFor, executableProblem, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
+import { contextFor, loadManifestFor, planFor, resolutionInputFor } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
 
@@ -58,14 +60,20 @@ function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
     const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
-  writeOut(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
+  const commands = commandsOnAnyPlatform(loaded.manifest);
+  if (commandLine.checkFile !== undefined) {
+    const { checkMetadata } = require('./metadata-check') as typeof import('./metadata-check');
+    return checkMetadata(commandLine.checkFile, commands);
+  }
+  writeOut(metadataYaml(commands));
   return 0;
 }
 
 // --- health ------------------------------------------------------------------------------------
 
 const HEALTH_POLL_MS = 200;
-const HEALTH_REQUEST_TIMEOUT_MS = 2000;
+/** The whole of one attempt (connect, status line, headers), not only a silence: a server that trickles bytes forever must not hold health. */
+const HEALTH_ATTEMPT_MS = 2000;
 
 function healthTarget(commandLine: CommandLine, runtime: Runtime): { url: string } {
   const directories = resolveDirectories(resolutionInputFor(commandLine, runtime));
@@ -76,28 +84,38 @@ function healthTarget(commandLine: CommandLine, runtime: Runtime): { url: string
   return { url: `http://${hostPart}:${directories.port ?? DEFAULT_CONNECTOR_PORT}/health` };
 }
 
-function getStatus(url: string): Promise<number | string> {
+/**
+ * One request, settled within `limitMs` whatever the server does. The status is all health
+ * needs: the body is never awaited (it may stream forever) and the connection is closed at once
+ * (no keep-alive agent either), so nothing is left to keep the shim running.
+ */
+function getStatus(url: string, limitMs: number): Promise<number | string> {
   return new Promise((resolve) => {
-    const request = http.get(url, { timeout: HEALTH_REQUEST_TIMEOUT_MS }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
+    const request = http.get(url, { agent: false }, (response) => {
+      settle(response.statusCode ?? 0);
     });
-    request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    const timer = setTimeout(() => settle('timed out'), limitMs);
+    function settle(status: number | string) {
+      clearTimeout(timer);
+      request.destroy();
+      resolve(status);
+    }
+    request.on('error', (error: NodeJS.ErrnoException) => settle(error.code ?? error.message));
   });
 }
 
 async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger): Promise<number> {
   const { url } = healthTarget(commandLine, runtime);
+  // --wait bounds the total, except that the first attempt always has its whole time (without --wait, it is the only one).
   const deadline = Date.now() + (commandLine.waitSeconds ?? 0) * 1000;
-  for (;;) {
-    const status = await getStatus(url);
+  for (let first = true; ; first = false) {
+    const status = await getStatus(url, first ? HEALTH_ATTEMPT_MS : Math.max(1, Math.min(HEALTH_ATTEMPT_MS, deadline - Date.now())));
     if (typeof status === 'number' && status >= 200 && status < 300) {
       writeOut(`healthy: ${url} answered ${status}\n`);
       return 0;
     }
-    if (Date.now() + HEALTH_POLL_MS > deadline) {
-      const what = typeof status === 'number' ? `answered ${status}` : `is unreachable (${status})`;
+    if (Date.now() + HEALTH_POLL_MS >= deadline) {
+      const what = typeof status === 'number' ? `answered ${status}` : status === 'timed out' ? `timed out (no complete answer within ${HEALTH_ATTEMPT_MS / 1000}s)` : `is unreachable (${status})`;
       logger.error(`${url} ${what}${commandLine.waitSeconds ? ` after waiting ${commandLine.waitSeconds}s` : ''}; check that the connector is running on that port (--port / HASURA_CONNECTOR_PORT), or wait longer with --wait`);
       return ExitCode.failure;
     }
@@ -109,7 +127,7 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
 
 function problemFrom(name: string, error: unknown): CheckResult {
   if (error instanceof ShimError) {
-    return { name, ok: false, detail: oneLine(error.message), fix: error.fix && oneLine(error.fix), exitCode: error.exitCode };
+    return { name, ok: false, detail: error.message, fix: error.fix, exitCode: error.exitCode };
   }
   const { line, exitCode } = describeError(error);
   return { name, ok: false, detail: line, exitCode };
@@ -123,7 +141,7 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     const loaded = loadManifestFor(commandLine, runtime);
     if (loaded) {
       checks.push({ name: 'manifest', ok: true, detail: loaded.file });
-      commands = LAUNCH_COMMANDS.filter((name) => loaded.manifest.commands[name]);
+      commands = LAUNCH_COMMANDS.filter((name) => manifestForPlatform(loaded.manifest, runtime.facts.platform).commands[name]);
     } else {
       checks.push({ name: 'manifest', ok: false, detail: `no manifest at ${file}`, fix: 'put ndc-shim.json beside the shim, or name it with --manifest', exitCode: ExitCode.config });
     }
@@ -138,7 +156,14 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     if (checks.every((check) => check.ok)) checks.push(problemFrom('environment', error));
     context = { directories: resolveDirectories(resolutionInputFor(commandLine, runtime)), env: process.env as Record<string, string>, missingPathEntries: [], requires: {} };
   }
-  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime)));
+  // `requires` checks the runtime the start command itself runs, as start does.
+  let startExecutable: string | undefined;
+  try {
+    if (commands.includes('start')) startExecutable = planFor({ ...commandLine, command: 'start', extraArgs: [] }, runtime).executable;
+  } catch {
+    // Reported below, under "command start".
+  }
+  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime, startExecutable)));
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
@@ -151,11 +176,12 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   }
   const ok = checks.every((check) => check.ok);
   if (commandLine.json) {
-    writeOut(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
+    writeJson({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) });
   } else {
     for (const check of checks) {
       const status = !check.ok ? 'problem ' : check.warning ? 'warning ' : 'ok      ';
-      writeOut(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
+      // One line per check: a path with a line break in it is shown escaped, as in error lines.
+      writeOut(`${status} ${oneLine(redact(`${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}`))}\n`);
     }
     const warnings = checks.filter((check) => check.warning).length;
     const warned = warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';
