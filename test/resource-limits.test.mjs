@@ -37,3 +37,15 @@ test('sea: health and doctor name the open-files limit too', { skip }, async () 
     assert.match(stdout + stderr, /too many open files .*is 21\b/, command);
   }
 });
+
+// README "Known limits": Node's C++ start-up opens /dev/null on a closed fd 0-2 before any of our
+// code runs. Pinned, so that a runtime that stops doing it (the child could then get the closed fd) is noticed.
+for (const flags of [[], ['--no-exec']]) {
+  test(`sea${flags.length ? ' --no-exec' : ''}: a closed fd 0 reaches the child as /dev/null (the runtime reopens it before any JavaScript)`, { skip }, async () => {
+    const dir = tempDir();
+    const line = `exec 0<&-; exec ${[sea.command[0], ...flags, 'start', '--', '/bin/sh', '-c', 'readlink /proc/self/fd/0 || echo closed'].map(shellWord).join(' ')}`;
+    const { code, stdout, stderr } = await run('bash', ['-c', line], { cwd: dir, env: { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) } });
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, '/dev/null\n');
+  });
+}
