@@ -14,7 +14,10 @@ export const cacheDir = join(root, '.cache');
 
 const binaryName = (target) => (target.startsWith('win') ? 'node.exe' : 'node');
 
-/** Path of the verified, unmodified Node binary for `target`, fetching it if needed; throws with a reason. */
+/**
+ * Path of the verified, unmodified Node binary for `target`, fetching it if needed; throws with a
+ * reason (with code NODE_BINARY_UNAVAILABLE when npm could not fetch it).
+ */
 export function baseNodeBinary(target) {
   const spec = distConfig.targets[target];
   if (!spec) throw new Error(`unknown target ${target}`);
@@ -25,8 +28,17 @@ export function baseNodeBinary(target) {
   if (existsSync(marker) && existsSync(binary) && readFileSync(marker, 'utf8') === spec.integrity) return binary;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const packed = JSON.parse(execFileSync('npm', ['pack', `${spec.npmPackage}@${distConfig.version}`, '--json', '--pack-destination', dir],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }));
+  let packed;
+  try {
+    packed = JSON.parse(execFileSync('npm', ['pack', `${spec.npmPackage}@${distConfig.version}`, '--json', '--pack-destination', dir],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }));
+  } catch (error) {
+    // No npm, no network, no registry: the binary cannot be had here (callers may skip on this
+    // code only; an integrity mismatch below is an error of its own).
+    rmSync(dir, { recursive: true, force: true });
+    const detail = String(error.stderr || error.message).trim().split('\n').at(-1);
+    throw Object.assign(new Error(`cannot fetch ${spec.npmPackage}@${distConfig.version} with npm pack: ${detail}`), { code: 'NODE_BINARY_UNAVAILABLE' });
+  }
   const tarball = join(dir, packed[0].filename);
   const [algorithm, expected] = spec.integrity.split(/-(.*)/s);
   const actual = createHash(algorithm).update(readFileSync(tarball)).digest('base64');

@@ -14,8 +14,36 @@ function kindOf(stat: fs.Stats): string {
 
 export type ReadResult = { text: string } | { problem: string; code?: string };
 
+/** The code of a file that is not UTF-8 text. */
+export const NOT_UTF8 = 'NOT_UTF8';
+
 /**
- * Reads `file` as UTF-8 if it is a regular file. Opened non-blocking, then checked on the open
+ * The text of `bytes`, or the first line (from 1) that is not UTF-8. A lenient decoder would turn
+ * such bytes into U+FFFD and so silently change a value (a password) on its way to the child.
+ */
+export function decodeUtf8(bytes: Uint8Array): { text: string } | { badLine: number } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    let line = 1;
+    let start = 0;
+    for (;;) {
+      const end = bytes.indexOf(0x0a, start);
+      try {
+        strict.decode(bytes.subarray(start, end === -1 ? bytes.length : end));
+      } catch {
+        return { badLine: line };
+      }
+      if (end === -1) return { badLine: line };
+      start = end + 1;
+      line++;
+    }
+  }
+}
+
+/**
+ * Reads `file` as UTF-8 if it is a regular file (bytes that are not UTF-8: a problem naming the line). Opened non-blocking, then checked on the open
  * descriptor: opening a FIFO for reading would otherwise wait for a writer, and checking the
  * path before opening it would leave a window for it to change.
  */
@@ -32,7 +60,9 @@ export function readRegularFile(file: string): ReadResult {
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return { problem: `it is ${kindOf(stat)}, not a regular file`, code: 'ENOTFILE' };
-    return { text: fs.readFileSync(fd, 'utf8') };
+    const decoded = decodeUtf8(fs.readFileSync(fd));
+    // Only the line is named: its bytes may be part of a secret.
+    return 'text' in decoded ? decoded : { problem: `line ${decoded.badLine} is not valid UTF-8 text`, code: NOT_UTF8 };
   } catch (error) {
     return { problem: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
   } finally {

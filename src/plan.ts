@@ -5,12 +5,12 @@
  */
 import type { CommandLine, LaunchCommand } from './cli';
 import { ExitCode, ShimError, configError } from './errors';
-import { buildChildEnvironment, draftOtelDefaults, type EnvironmentChanges, type Env } from './environment';
-import { expandPlaceholders, type LoadedManifest, type Placeholder } from './manifest';
-import { missingPathEntry } from './preflight';
+import { buildChildEnvironment, draftOtelDefaults, emptyEnv, type EnvironmentChanges, type EnvironmentJoin, type Env } from './environment';
+import { expandPlaceholders, manifestForPlatform, type EnvEntry, type LoadedManifest, type Placeholder } from './manifest';
+import { missingPathEntry } from './checks/preflight';
 import { envKey, hasPathSeparator, pathFor, pathListDelimiter, type PlatformFacts } from './platform';
 import { findExecutable, launchFor, resolveDirectories, type Directories, type FileSystemView } from './resolution';
-import type { Requirements } from './runtimes';
+import type { Requirements } from './versions';
 
 export const DEFAULT_KILL_AFTER_SECONDS = 10;
 export const DEFAULT_CONNECTOR_PORT = 8080;
@@ -30,12 +30,16 @@ export interface LaunchPlan {
   mode: LaunchMode;
   modeReason: string;
   killAfterSeconds: number;
+  /** Where killAfterSeconds comes from: --kill-after wins over the manifest's killAfter. */
+  killAfterSource: 'command line' | 'manifest' | 'default';
   directories: Directories;
   /** The port `start` checks before launching (the connector's default when none is set). */
   port?: number;
   manifestFile?: string;
-  /** The manifest's `path` entries that do not exist (left off PATH; `start` warns). */
+  /** The manifest's required `path` entries that do not exist (left off PATH; `start` refuses to run). */
   missingPathEntries: string[];
+  /** Its optional entries that do not exist: left off PATH, logged at debug level only. */
+  skippedOptionalPathEntries: string[];
   /** Runtime floors `start` checks before launching. */
   requires: Requirements;
 }
@@ -62,15 +66,24 @@ export interface LaunchContext {
   placeholders: Partial<Record<Placeholder, string>>;
   env: Record<string, string>;
   envChanges: EnvironmentChanges;
-  /** The manifest's `path` entries that do not exist: left off PATH, reported as warnings. */
+  /** The manifest's required `path` entries that do not exist: left off PATH, a problem for start and doctor. */
   missingPathEntries: string[];
+  /** Its optional entries that do not exist (or whose variable is unset): left off PATH without a word. */
+  skippedOptionalPathEntries: string[];
   requires: Requirements;
+  /** The manifest's killAfter, if it gives one. */
+  killAfterSeconds?: number;
 }
 
 export type ContextInput = Omit<PlanInput, 'commandLine'> & { commandLine: CommandLine };
 
+/** The manifest as it applies on the planned platform (its per-OS sections merged). */
+const manifestFor = (input: Pick<PlanInput, 'manifest' | 'platform'>): LoadedManifest | undefined =>
+  input.manifest && { ...input.manifest, manifest: manifestForPlatform(input.manifest.manifest, input.platform.platform) };
+
 export function planContext(input: ContextInput): LaunchContext {
-  const { commandLine: { options }, env, platform, manifest, fs } = input;
+  const { commandLine: { options }, env, platform, fs } = input;
+  const manifest = manifestFor(input);
   const path = pathFor(platform.family);
   const directories = resolveDirectories({ options, env, platform, cwd: input.cwd, shimPath: input.shimPath });
   const placeholders: Partial<Record<Placeholder, string>> = {
@@ -81,32 +94,61 @@ export function planContext(input: ContextInput): LaunchContext {
     shimDir: directories.shimDir,
     port: String(directories.port ?? DEFAULT_CONNECTOR_PORT),
   };
+  // `{env:NAME}` reads the shim's own environment (not env files: their names may use placeholders too).
+  const readVariable = (name: string) => env[envKey(platform.family, env, name)];
+  const expand = (text: string, jsonPath: string) => expandPlaceholders(text, placeholders, `manifest ${manifest!.file}: ${jsonPath}`, readVariable);
 
   const envFileValues: Record<string, string>[] = [];
   for (const name of options.envFiles) envFileValues.push(input.readEnvFile(path.resolve(input.cwd, name)));
   for (const [index, name] of (manifest?.manifest.envFiles ?? []).entries()) {
-    const expanded = expandPlaceholders(name, placeholders, `manifest ${manifest!.file}: $.envFiles[${index}]`);
-    envFileValues.push(input.readEnvFile(path.resolve(manifest!.dir, expanded)));
+    envFileValues.push(input.readEnvFile(path.resolve(manifest!.dir, expand(name, `$.envFiles[${index}]`))));
   }
-  const manifestEnv = Object.fromEntries(Object.entries(manifest?.manifest.env ?? {}).map(([name, value]) =>
-    [name, expandPlaceholders(value, placeholders, `manifest ${manifest!.file}: $.env.${name}`)]));
+  // The manifest's env, split by what each entry does (see EnvEntry); null-prototype maps throughout.
+  const forced = emptyEnv();
+  const manifestDefaults = emptyEnv();
+  const joins: EnvironmentJoin[] = [];
+  for (const [name, entry] of Object.entries(manifest?.manifest.env ?? {})) {
+    // A plain string is a lone `default`: its JSON path is the variable's own.
+    const where = (key: keyof EnvEntry) => (key === 'default' && Object.keys(entry).length === 1 ? `$.env.${name}` : `$.env.${name}.${key}`);
+    const part = (key: keyof EnvEntry) => (entry[key] === undefined ? undefined : expand(entry[key], where(key)));
+    const set = part('set');
+    const fill = part('default');
+    if (set !== undefined) forced[name] = set;
+    if (fill !== undefined) manifestDefaults[name] = fill;
+    if (entry.prepend !== undefined || entry.append !== undefined) joins.push({ name, prepend: part('prepend'), append: part('append') });
+  }
   const { env: childEnv, changes } = buildChildEnvironment(platform.family, {
     inherited: env,
+    forced,
     overrides: {
       HASURA_CONFIGURATION_DIRECTORY: directories.configurationDir,
       HASURA_CONNECTOR_PORT: options.port === undefined ? undefined : String(options.port),
     },
-    defaults: [...envFileValues, manifestEnv, draftOtelDefaults(platform.family, env)],
+    defaults: [...envFileValues, manifestDefaults, draftOtelDefaults(platform.family, env)],
+    joins,
   });
 
   // `path` goes in front of the final PATH (whatever layer set it), so the child and the lookup of
   // bare command names below both see it. Relative entries are taken from the manifest's directory.
+  // A missing entry is left off PATH: a problem for start and doctor unless the manifest marks it
+  // optional (then it is only listed in the plan), so that nothing falls back silently.
   const missingPathEntries: string[] = [];
+  const skippedOptionalPathEntries: string[] = [];
   const present: string[] = [];
   for (const [index, entry] of (manifest?.manifest.path ?? []).entries()) {
-    const dir = path.resolve(manifest!.dir, expandPlaceholders(entry, placeholders, `manifest ${manifest!.file}: $.path[${index}]`));
+    let dir: string;
+    try {
+      dir = path.resolve(manifest!.dir, expand(entry.dir, `$.path[${index}]`));
+    } catch (error) {
+      // An optional entry whose variable is unset is simply not there.
+      if (entry.optional && error instanceof ShimError) {
+        skippedOptionalPathEntries.push(entry.dir);
+        continue;
+      }
+      throw error;
+    }
     if (fs.kind(dir) === 'directory') present.push(dir);
-    else missingPathEntries.push(dir);
+    else (entry.optional ? skippedOptionalPathEntries : missingPathEntries).push(dir);
   }
   if (present.length > 0) {
     const key = envKey(platform.family, childEnv, 'PATH');
@@ -114,7 +156,10 @@ export function planContext(input: ContextInput): LaunchContext {
     childEnv[key] = value;
     changes.set[key] = value;
   }
-  return { directories, placeholders, env: childEnv, envChanges: changes, missingPathEntries, requires: manifest?.manifest.requires ?? {} };
+  return {
+    directories, placeholders, env: childEnv, envChanges: changes, missingPathEntries, skippedOptionalPathEntries,
+    requires: manifest?.manifest.requires ?? {}, killAfterSeconds: manifest?.manifest.killAfter,
+  };
 }
 
 export function planLaunch(input: PlanInput): LaunchPlan {
@@ -140,11 +185,13 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     envChanges: context.envChanges,
     mode,
     modeReason: reason,
-    killAfterSeconds: commandLine.options.killAfter ?? DEFAULT_KILL_AFTER_SECONDS,
+    killAfterSeconds: commandLine.options.killAfter ?? context.killAfterSeconds ?? DEFAULT_KILL_AFTER_SECONDS,
+    killAfterSource: commandLine.options.killAfter !== undefined ? 'command line' : context.killAfterSeconds !== undefined ? 'manifest' : 'default',
     directories,
     port: command === 'start' ? (directories.port ?? DEFAULT_CONNECTOR_PORT) : undefined,
     manifestFile: input.manifest?.file,
     missingPathEntries: context.missingPathEntries,
+    skippedOptionalPathEntries: context.skippedOptionalPathEntries,
     requires: context.requires,
   };
 }
@@ -163,11 +210,13 @@ function findWithPathHint(context: LaunchContext, isPath: boolean, find: () => s
 
 /** The command's words: the manifest's (placeholders expanded) plus the extra arguments, or the ones given by hand. */
 function commandWords(input: PlanInput, placeholders: Partial<Record<Placeholder, string>>): { words: string[]; baseDir: string } {
-  const { commandLine: { command, options, extraArgs }, manifest } = input;
+  const { commandLine: { command, options, extraArgs }, env, platform } = input;
+  const manifest = manifestFor(input);
+  const readVariable = (name: string) => env[envKey(platform.family, env, name)];
   const fromManifest = manifest?.manifest.commands[command];
   if (fromManifest) {
     const expanded = fromManifest.map((word, index) =>
-      expandPlaceholders(word, placeholders, `manifest ${manifest!.file}: $.commands.${command}[${index}]`));
+      expandPlaceholders(word, placeholders, `manifest ${manifest!.file}: $.commands.${command}[${index}]`, readVariable));
     return { words: [...expanded, ...input.commandLine.extraArgs], baseDir: manifest!.dir };
   }
   if (command === 'start') {

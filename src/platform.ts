@@ -110,3 +110,18 @@ export const treeKillCommand = (facts: PlatformFacts, pid: number, env: Record<s
 export const CORE_DUMPING_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
   'SIGQUIT', 'SIGABRT', 'SIGIOT', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS', 'SIGXCPU', 'SIGXFSZ',
 ]);
+
+/** The manifest's per-OS sections (`"os": {...}`). */
+export const OS_SECTION_NAMES = ['posix', 'linux', 'macos', 'windows'] as const;
+export type OsSectionName = (typeof OS_SECTION_NAMES)[number];
+
+/**
+ * The per-OS sections that apply on `platform`, least specific first: `posix` on every system
+ * but Windows, then `linux` or `macos`; `windows` on Windows. (The BSDs get `posix` alone.)
+ */
+export function osSectionsFor(platform: NodeJS.Platform): OsSectionName[] {
+  if (platform === 'win32') return ['windows'];
+  if (platform === 'linux') return ['posix', 'linux'];
+  if (platform === 'darwin') return ['posix', 'macos'];
+  return ['posix'];
+}

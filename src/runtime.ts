@@ -2,8 +2,9 @@
 import * as fs from 'node:fs';
 import { isSingleExecutable } from './embedded';
 import { ExitCode, ShimError } from './errors';
-import { readRegularFile } from './files';
+import { NOT_UTF8, readRegularFile } from './files';
 import { loadExtras } from './libraries';
+import { danglingLinkTarget } from './links';
 import { currentPlatform, type PlatformFacts } from './platform';
 import type { FileSystemView } from './resolution';
 
@@ -65,16 +66,18 @@ export const realFileSystem: FileSystemView = {
       return undefined;
     }
   },
+  danglingLink: danglingLinkTarget,
 };
 
 /** Parses an env file with dotenv (loaded only when an env file is asked for). Never touches process.env. */
 function readEnvFile(file: string): Record<string, string> {
   const read = readRegularFile(file);
   if ('problem' in read) {
+    if (read.code === NOT_UTF8) throw new ShimError(`env file ${file}: ${read.problem}`, ExitCode.config, 'save the file as UTF-8');
     throw new ShimError(`cannot read env file ${file}: ${read.problem}`, ExitCode.config,
       'point --env-file / the manifest\'s envFiles at an existing file, or remove it from there');
   }
-  const values = loadExtras().dotenv.parse(read.text);
+  const values = parseKeepingEveryName(loadExtras().dotenv.parse, read.text);
   for (const [name, value] of Object.entries(values)) {
     // No program can receive a NUL character (the system's strings end there).
     if (value.includes('\0')) {
@@ -83,4 +86,28 @@ function readEnvFile(file: string): Record<string, string> {
     }
   }
   return values;
+}
+
+/**
+ * dotenv's parse, into a null-prototype map that holds every name. dotenv stores each entry with
+ * `obj[key] = value` on a plain object, where `__proto__=x` calls the prototype setter (which
+ * ignores a string) and is lost. For the length of the (synchronous) call, that setter stores a
+ * string as an own property instead; anything else still goes to the original setter.
+ */
+export function parseKeepingEveryName(parse: (text: string) => Record<string, string>, text: string): Record<string, string> {
+  const original = Object.getOwnPropertyDescriptor(Object.prototype, '__proto__')!;
+  Object.defineProperty(Object.prototype, '__proto__', {
+    ...original,
+    set(this: object, value: unknown) {
+      if (typeof value === 'string') Object.defineProperty(this, '__proto__', { value, writable: true, enumerable: true, configurable: true });
+      else original.set!.call(this, value);
+    },
+  });
+  let parsed: Record<string, string>;
+  try {
+    parsed = parse(text);
+  } finally {
+    Object.defineProperty(Object.prototype, '__proto__', original);
+  }
+  return Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(Object.entries(parsed)));
 }

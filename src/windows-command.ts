@@ -5,7 +5,7 @@
  * Pure functions, golden-tested on every OS.
  */
 import { usageError } from './errors';
-import type { ProcessLaunch } from './resolution';
+import type { ProcessLaunch } from './process-launch';
 
 // cross-spawn's cmd.exe metacharacter escaping; its parse() only applies it when the host is
 // Windows, so the shim builds the cmd.exe line itself (the shape cross-spawn builds) and can plan

@@ -2,10 +2,11 @@
 // ignored SIGPIPE and SIGXFSZ are not passed on, so `connector | head -1` ends by SIGPIPE.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, MODES, shimLine } from './helpers.mjs';
+import { run, MODES, shimLine, freePort } from './helpers.mjs';
 
 const SHOW = 'grep -E "^Sig(Ign|Blk|Cgt)" /proc/self/status';
-const env = { ...process.env, HASURA_CONNECTOR_PORT: '1' };
+// A free port: `start` checks it by binding it, and port 1 would need root.
+const env = { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) };
 
 for (const mode of MODES) {
   test(`${mode.label}: the child's ignored and blocked signals are a default caller's (SIGPIPE, SIGXFSZ not ignored)`, async () => {

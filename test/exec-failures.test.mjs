@@ -53,6 +53,28 @@ function cases(dir) {
   ];
 }
 
+/**
+ * The mode's shim run with the core-file limit raised (to the hard limit when not unlimited), so
+ * that a crash would leave a core: "no core file" is then a claim that can fail. Whatever
+ * core_pattern says (a pipe to a handler leaves no file), a crash also shows as a signal death.
+ */
+const RAISE_CORE_LIMIT = 'ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -H -c)"';
+const withCoreFiles = (shim) => ({ ...shim, command: ['sh', '-c', `${RAISE_CORE_LIMIT}; exec "$@"`, 'sh', ...shim.command] });
+const coreLimit = spawnSync('sh', ['-c', `${RAISE_CORE_LIMIT}; ulimit -c`], { encoding: 'utf8' }).stdout.trim();
+
+function assertNoCrash({ code, signal, stderr }, dir, context) {
+  assert.ok(!['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGTRAP'].includes(signal) && ![134, 135, 132, 133, 139].includes(code), `${context}: no crash (${signal ?? code}): ${stderr}`);
+  assert.deepEqual(readdirSync(dir).filter((name) => /^core/.test(name)), [], `${context}: no core file`);
+}
+
+test(`a crash under this core limit would leave a core or show as a signal death (core limit raised to ${coreLimit})`, { skip: process.platform !== 'linux' && 'Linux only' }, async () => {
+  // The check above, shown to fail: a process that aborts.
+  const dir = tempDir();
+  const crashed = await run('sh', ['-c', `${RAISE_CORE_LIMIT}; exec "$0" -e "process.abort()"`, process.execPath], { cwd: dir });
+  assert.equal(crashed.signal, 'SIGABRT');
+  assert.throws(() => assertNoCrash(crashed, dir, 'abort'));
+});
+
 function assertOneCleanLine(stderr, context) {
   assert.equal(stderr.trim().split('\n').length, 1, `${context}: one line: ${stderr}`);
   assert.doesNotMatch(stderr, /Native stack trace|JavaScript stack trace|\n\s+at /, `${context}: no stack trace`);
@@ -63,7 +85,8 @@ for (const mode of MODES) {
     const dir = tempDir();
     for (const expected of cases(dir)) {
       expected.setup?.();
-      const { code, signal, stdout, stderr } = await runShim(mode.shim, [...mode.flags, 'start', '--', expected.file], { cwd: dir });
+      const { code, signal, stdout, stderr } = await runShim(withCoreFiles(mode.shim), [...mode.flags, 'start', '--', expected.file], { cwd: dir });
+      assertNoCrash({ code, signal, stderr }, dir, expected.name);
       assert.equal(signal, null, `${expected.name}: ${stderr}`);
       assert.equal(code, expected.code, `${expected.name}: ${stderr}`);
       assert.match(stderr, expected.stderr, expected.name);
@@ -97,7 +120,8 @@ for (const mode of MODES) {
     const dir = tempDir();
     const big = join(dir, 'big.json');
     writeFileSync(big, JSON.stringify({ commands: { start: ['true'] }, env: { ONE_BIG_VALUE: 'x'.repeat(140 * 1024) } }));
-    const one = await runShim(mode.shim, ['--manifest', big, ...mode.flags, 'start'], { cwd: dir });
+    const one = await runShim(withCoreFiles(mode.shim), ['--manifest', big, ...mode.flags, 'start'], { cwd: dir });
+    assertNoCrash(one, dir, 'one big variable');
     assert.equal(one.code, 126, one.stderr);
     assert.match(one.stderr, /the variable ONE_BIG_VALUE is \d+ bytes, over the kernel's limit of 131071 for one variable \(E2BIG\)/);
     assertOneCleanLine(one.stderr, 'one big variable');
@@ -106,7 +130,8 @@ for (const mode of MODES) {
     writeFileSync(envFile, Array.from({ length: 80 }, (_, i) => `MANY_${i}=${'y'.repeat(100 * 1024)}`).join('\n'));
     const many = join(dir, 'many.json');
     writeFileSync(many, JSON.stringify({ commands: { start: ['true'] }, envFiles: ['many.env'] }));
-    const total = await runShim(mode.shim, ['--manifest', many, ...mode.flags, 'start'], { cwd: dir });
+    const total = await runShim(withCoreFiles(mode.shim), ['--manifest', many, ...mode.flags, 'start'], { cwd: dir });
+    assertNoCrash(total, dir, 'many variables');
     assert.equal(total.code, 126, total.stderr);
     assert.match(total.stderr, /its arguments and environment take \d+ bytes, over the kernel's limit of \d+ here \(E2BIG\)/);
     assertOneCleanLine(total.stderr, 'many variables');
@@ -225,7 +250,7 @@ for (const shim of SHIMS) {
     const script = executable(dir, 'bad-interp', '#!/nonexistent/interp\n');
     const manifest = join(dir, 'ndc-shim.json');
     writeFileSync(manifest, JSON.stringify({ commands: { start: [script], cli: ['sh'] } }));
-    const { code, stdout } = await runShim(shim, ['--manifest', manifest, '--connector-dir', dir, 'doctor'], { cwd: dir, env: { ...process.env, HASURA_CONNECTOR_PORT: '1' } });
+    const { code, stdout } = await runShim(shim, ['--manifest', manifest, '--connector-dir', dir, 'doctor'], { cwd: dir });
     assert.equal(code, 1);
     assert.match(stdout, /problem  command start: cannot execute .*bad-interp: its interpreter \/nonexistent\/interp \(from the #! line\) does not exist; fix: install it/);
     assert.match(stdout, /ok       command cli: \/.*\/sh\n/);

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, realpathSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after } from 'node:test';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -19,10 +20,25 @@ export const BUNDLE = join(ROOT, 'dist', 'ndc-shim.cjs');
  * The shims under test. `sea` is the shipped single-file executable (Node 22: exec mode);
  * `bundle` is the same code on the machine's Node 20, which has no execve (supervise mode).
  */
-export const SHIMS = [
-  { name: 'sea', command: [SEA], execs: true },
+const ALL_SHIMS = [
+  { name: 'sea', command: [SEA], execs: true, target: 'linux-x64' },
   { name: 'bundle', command: [NODE, BUNDLE], execs: false },
-].filter((shim) => existsSync(shim.command.at(-1)));
+];
+/**
+ * A shim whose file is missing is never dropped silently: it fails when its target was asked for
+ * (NDC_SHIM_TEST_TARGETS names it, or is unset: `npm test` builds this machine's executable), and
+ * is a visible skip otherwise. The bundle is built with every target, so it is always asked for.
+ */
+const askedTargets = process.env.NDC_SHIM_TEST_TARGETS?.split(',').map((target) => target.trim());
+export const MISSING_SHIMS = ALL_SHIMS.filter((shim) => !existsSync(shim.command.at(-1))).map((shim) => ({
+  ...shim, asked: !shim.target || !askedTargets || askedTargets.includes(shim.target),
+}));
+for (const shim of MISSING_SHIMS) {
+  const file = shim.command.at(-1).slice(ROOT.length + 1);
+  const why = `${file} is not built (npm run build -- --targets ${shim.target ?? 'linux-x64'}): every ${shim.name} test of this file is left out`;
+  test(`${shim.name}: ${file} is there`, { skip: !shim.asked && why }, () => { assert.fail(why); });
+}
+export const SHIMS = ALL_SHIMS.filter((shim) => !MISSING_SHIMS.some((missing) => missing.name === shim.name));
 
 export const seaShim = () => SHIMS.find((shim) => shim.name === 'sea');
 
@@ -49,8 +65,18 @@ after(() => {
   for (const pid of tracked) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs) removeTree(dir);
 });
+
+/** Removes a test's directory, including directories a test made unreadable or unsearchable (as a normal user, rm needs them back). */
+function removeTree(dir) {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    spawnSync('chmod', ['-R', 'u+rwX', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function tempDir(prefix = 'ndc-shim-test-') {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
@@ -175,3 +201,8 @@ export const MODES = SHIMS.flatMap((shim) => (shim.execs
 export const shellWord = (text) => `'${text.replace(/'/g, "'\\''")}'`;
 /** The shell words that run a mode's shim, for `bash -c` lines. */
 export const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shellWord).join(' ');
+
+/** The shim's own debug line with its plan: present exactly when the level lets debug lines through. */
+export const DEBUG_PLAN_LINE = /^DEBUG \(ndc-shim\): plan: /m;
+/** This process's environment without a log level of its own (NDC_SHIM_LOG_LEVEL, HASURA_PLUGIN_LOG_LEVEL). */
+export const envWithoutLogLevels = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NDC_SHIM_LOG_LEVEL', 'HASURA_PLUGIN_LOG_LEVEL'].includes(name)));

@@ -3,7 +3,8 @@
 // - examples/typescript-connector: @hasura/ndc-sdk-typescript, started by ts-node from the
 //   connector's own node_modules/.bin (its manifest's `path`), `requires.node`. Its node_modules is
 //   installed by .ci/run (npm ci in the example); when it is missing the test installs it once.
-// - examples/python-connector: standard library only, `python3`, `requires.python`.
+// - examples/python-connector: standard library plus termcolor vendored in vendor/ (PYTHONPATH
+//   `prepend`), `python3` (`python` on Windows, per-OS sections), `requires.python`, killAfter.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -117,7 +118,7 @@ test('TypeScript: without node_modules, or without a new enough node, doctor and
   const report = await doctor(bare, env);
   assert.equal(report.code, 1, report.stdout);
   const bin = join(bare.connectorDir, 'node_modules', '.bin');
-  assert.match(report.stdout, new RegExp(`^warning  path: ${bin} does not exist, left off PATH; fix: install the connector's dependencies \\(npm ci in its directory\\)$`, 'm'));
+  assert.match(report.stdout, new RegExp(`^problem  path: the manifest's path entry ${bin} does not exist; fix: install the connector's dependencies \\(npm ci in its directory\\)$`, 'm'));
   assert.match(report.stdout, new RegExp(`^problem  command start: command not found on PATH: ts-node \\(the manifest's path entry ${bin} does not exist\\); fix: install the connector's dependencies`, 'm'));
   const started = await run(BASH, ['-c', await startLine(bare)], { env, cwd: bare.hasuraConnector });
   assert.equal(started.code, 127);
@@ -145,7 +146,8 @@ test('TypeScript: without node_modules, or without a new enough node, doctor and
 
 test('Python: doctor passes; start through bash -c; health, capabilities, schema; SIGTERM and Ctrl+C stop it and free the port', { skip: skipPython, timeout: 60000 }, async () => {
   const layout = install(PY_EXAMPLE);
-  const env = await cliEnvironment(layout);
+  // The user's own PYTHONPATH does not hide the vendored package: the manifest prepends it.
+  const env = await cliEnvironment(layout, { PYTHONPATH: join(layout.root, 'user-site') });
   const report = await doctor(layout, env);
   assert.equal(report.code, 0, report.stdout);
   assert.match(report.stdout, /^ok       runtime python: python 3\.\d+\.\d+\S* at \/.* \(needs >=3\.10\)$/m);

@@ -15,16 +15,29 @@ import { verifyMachO } from './macho-verify.mjs';
 const CS_ADHOC = 0x2;
 const SEA_SECTION = ['NODE_SEA', '__NODE_SEA_BLOB'];
 
-/** Node's macOS release binaries from npm (Apple-signed), or the reason they cannot be had here. */
+/**
+ * Node's macOS release binaries from npm (Apple-signed). Only a binary that cannot be fetched here
+ * (no npm, no network) is a skip; any other error (an integrity mismatch above all) fails.
+ */
 const nodeBinaries = {};
+const nodeErrors = {};
 for (const target of ['macos-x64', 'macos-arm64']) {
   try {
     nodeBinaries[target] = readFileSync(baseNodeBinary(target));
   } catch (error) {
-    nodeBinaries[target] = `cannot fetch Node for ${target}: ${String(error.message).split('\n')[0]}`;
+    if (error.code === 'NODE_BINARY_UNAVAILABLE') nodeBinaries[target] = `cannot fetch Node for ${target}: ${String(error.message).split('\n')[0]}`;
+    else nodeErrors[target] = error;
   }
 }
-const skipNode = (target) => typeof nodeBinaries[target] === 'string' && nodeBinaries[target];
+const skipNode = (target) => (typeof nodeBinaries[target] === 'string' && nodeBinaries[target])
+  || (nodeErrors[target] && `Node's binary for ${target} failed its own test: ${String(nodeErrors[target].message).split('\n')[0]}`);
+
+for (const target of ['macos-x64', 'macos-arm64']) {
+  test(`${target}: Node's base binary is fetched and matches the integrity pinned in dist-config/node.json`, { skip: typeof nodeBinaries[target] === 'string' && nodeBinaries[target] }, () => {
+    if (nodeErrors[target]) throw nodeErrors[target];
+    assert.ok(Buffer.isBuffer(nodeBinaries[target]) && nodeBinaries[target].length > 0);
+  });
+}
 
 const problemsOf = (bytes, options) => verifyMachO(bytes, options).problems;
 const flipped = (bytes, offset) => {

@@ -1,5 +1,5 @@
 // The manifest's `path`: directories in front of the child's PATH, in order, used for finding bare
-// command names too; Windows' `Path` spelling and `;`; missing entries left off with a warning.
+// command names too; Windows' `Path` spelling and `;`; a missing entry is a problem unless optional.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,21 +86,21 @@ test('path in the manifest: errors (78) with the JSON path', () => {
   const rejects = (pathValue, pattern) => assert.throws(() => parseManifest(JSON.stringify({ commands: { start: ['x'] }, path: pathValue }), '/c/ndc-shim.json'),
     (error) => error.exitCode === 78 && pattern.test(error.message), String(pattern));
   rejects('{connectorDir}/bin', /\$\.path: expected an array of directories/);
-  rejects(['ok', ''], /\$\.path\[1\]: expected a non-empty directory path, got string ""/);
-  rejects([3], /\$\.path\[0\]: expected a non-empty directory path, got number 3/);
+  rejects(['ok', ''], /\$\.path\[1\]: expected a non-empty directory path.*, got an empty string$/);
+  rejects([3], /\$\.path\[0\]: expected a non-empty directory path.*, got a number$/);
   rejects(['{connectorDri}/bin'], /\$\.path\[0\]: unknown placeholder \{connectorDri\}/);
 });
 
 // --- against the built executables -------------------------------------------------------------
 
 for (const shim of SHIMS) {
-  test(`${shim.name}: the child gets the entries in front of PATH; a bare name resolves through them; a missing entry is a warning`, async () => {
+  test(`${shim.name}: the child gets the entries in front of PATH; a bare name resolves through them; a missing optional entry is skipped without a word`, async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'bin dir é'));
     // A bare-named "connector" that exists only in a path entry: the probe, through a wrapper.
     writeFileSync(join(dir, 'bin dir é', 'my-connector'), `#!/bin/sh\nexec "${process.execPath}" "${PROBE}" "$@"\n`, { mode: 0o755 });
     const manifest = join(dir, 'ndc-shim.json');
-    writeFileSync(manifest, JSON.stringify({ commands: { start: ['my-connector', 'serve'] }, path: ['{connectorDir}/missing', '{connectorDir}/bin dir é'] }));
+    writeFileSync(manifest, JSON.stringify({ commands: { start: ['my-connector', 'serve'] }, path: [{ dir: '{connectorDir}/missing', optional: true }, '{connectorDir}/bin dir é'] }));
     const out = join(dir, 'probe.json');
     const env = { ...process.env, PATH: '/usr/bin:/bin', PROBE_OUT: out };
     const result = await runShim(shim, ['--manifest', manifest, '--connector-dir', dir, 'start'], { env });
@@ -108,26 +108,30 @@ for (const shim of SHIMS) {
     const seen = JSON.parse(readFileSync(out, 'utf8'));
     assert.equal(seen.env.PATH, `${join(dir, 'bin dir é')}:/usr/bin:/bin`);
     assert.deepEqual(seen.argv, ['serve']);
-    assert.match(result.stderr, new RegExp(`WARN.*path: ${dir}/missing does not exist, left off PATH; create it, or remove it from the manifest's "path"`));
-    assert.equal(result.stdout, '', 'the warning goes to stderr');
+    assert.doesNotMatch(result.stderr, /missing|path/, 'not a word about the optional entry');
+    assert.equal(result.stdout, '');
 
     const dry = await runShim(shim, ['--manifest', manifest, '--connector-dir', dir, '--dry-run', 'start'], { env });
     const printed = JSON.parse(dry.stdout);
     assert.equal(printed.env.set.PATH, `${join(dir, 'bin dir é')}:/usr/bin:/bin`);
-    assert.deepEqual(printed.missingPathEntries, [join(dir, 'missing')]);
+    assert.deepEqual(printed.skippedOptionalPathEntries, [join(dir, 'missing')]);
+    assert.equal(printed.missingPathEntries, undefined);
     assert.equal(printed.executable, join(dir, 'bin dir é', 'my-connector'));
   });
 }
 
-test('doctor: a missing path entry is a warning line, not a failure; all checks still pass', { skip: !seaShim() && 'the executable is not built' }, async () => {
+test('doctor: a missing required path entry is a problem, with the fix; start stops on the same line (exit 1)', { skip: !seaShim() && 'the executable is not built' }, async () => {
   const dir = tempDir();
   const manifest = join(dir, 'ndc-shim.json');
   writeFileSync(manifest, JSON.stringify({ commands: { start: [process.execPath, PROBE] }, path: ['{connectorDir}/node_modules/.bin'] }));
   const { code, stdout } = await runShim(seaShim(), ['--manifest', manifest, '--connector-dir', dir, 'doctor']);
-  assert.equal(code, 0, stdout);
-  assert.match(stdout, new RegExp(`^warning  path: ${dir}/node_modules/\\.bin does not exist, left off PATH; fix: install the connector's dependencies \\(npm ci in its directory\\)$`, 'm'));
-  assert.match(stdout, /^all checks passed \(1 warning\)$/m);
+  assert.equal(code, 1, stdout);
+  assert.match(stdout, new RegExp(`^problem  path: the manifest's path entry ${dir}/node_modules/\\.bin does not exist; fix: install the connector's dependencies \\(npm ci in its directory\\)$`, 'm'));
+  assert.match(stdout, /^1 problem\(s\) found$/m);
   const json = JSON.parse((await runShim(seaShim(), ['--manifest', manifest, '--connector-dir', dir, 'doctor', '--json'])).stdout);
-  assert.equal(json.ok, true);
-  assert.deepEqual(json.checks.filter((check) => check.warning).map((check) => check.name), ['path']);
+  assert.equal(json.ok, false);
+  assert.deepEqual(json.checks.filter((check) => !check.ok).map((check) => check.name), ['path']);
+  const started = await runShim(seaShim(), ['--manifest', manifest, '--connector-dir', dir, 'start'], { env: { ...process.env, PROBE_OUT: join(dir, 'probe.json') } });
+  assert.equal(started.code, 1);
+  assert.match(started.stderr, new RegExp(`the manifest's path entry ${dir}/node_modules/\\.bin does not exist; install the connector's dependencies`));
 });

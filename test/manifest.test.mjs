@@ -16,7 +16,7 @@ test('a valid manifest is read as written', () => {
     commands: { start: ['{connectorDir}/x', 'serve'], cli: ['{pluginDir}/p'] }, env: { RUST_LOG: 'info' }, envFiles: ['{contextDir}/.env'],
   }), FILE);
   assert.deepEqual(manifest.commands.start, ['{connectorDir}/x', 'serve']);
-  assert.deepEqual(manifest.env, { RUST_LOG: 'info' });
+  assert.deepEqual({ ...manifest.env }, { RUST_LOG: { default: 'info' } }, 'a string is a default');
   assert.deepEqual(manifest.envFiles, ['{contextDir}/.env']);
 });
 
@@ -25,12 +25,12 @@ test('errors name the JSON path and what was expected', () => {
   rejects([], /\$: expected an object, got an empty array/);
   rejects({ commands: { start: 'x serve' } }, /\$\.commands\.start: expected a non-empty array of strings/);
   rejects({ commands: { start: [] } }, /\$\.commands\.start: expected a non-empty array/);
-  rejects({ commands: { start: ['x', 3] } }, /\$\.commands\.start\[1\]: expected a string, got number 3/);
+  rejects({ commands: { start: ['x', 3] } }, /\$\.commands\.start\[1\]: expected a string, got a number$/);
   rejects({ commands: { start: [''] } }, /\$\.commands\.start\[0\]: expected the executable/);
   rejects({ commands: { update: ['x'] } }, /\$\.commands\.start: expected the start command/);
   rejects({ commands: { start: ['x'], upgradeConfiguration: ['y'] } }, /\$\.commands\.upgradeConfiguration: expected the key "upgrade"/);
   rejects({ commands: { start: ['x'], deploy: ['y'] } }, /\$\.commands\.deploy: expected one of start, update, upgrade, watch, cli/);
-  rejects({ commands: { start: ['x'] }, env: { A: 1 } }, /\$\.env\.A: expected a string, got number 1/);
+  rejects({ commands: { start: ['x'] }, env: { A: 1 } }, /\$\.env\.A: expected a string, got a number$/);
   rejects({ commands: { start: ['x'] }, env: { 'A-B': 'x' } }, /\$\.env\.A-B: expected a variable name/);
   rejects({ commands: { start: ['x'] }, envFiles: 'a' }, /\$\.envFiles: expected an array/);
   rejects({ comands: {} }, /\$\.comands: expected no such key/);

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { parseCommandLine } from '../build/cli.js';
 import { parseManifest } from '../build/manifest.js';
 import { planLaunch } from '../build/plan.js';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHIMS, run, runShim, shellWord, tempDir } from './helpers.mjs';
 
 const POSIX = { family: 'posix', platform: 'linux', execAvailable: true, isPid1: false };
 const WINDOWS = { family: 'windows', platform: 'win32', execAvailable: false, isPid1: false };
@@ -55,7 +58,7 @@ test('HASURA_CONFIGURATION_DIRECTORY: --configuration, else the context dir, els
   assert.equal(plan(['start'], { env }).env.HASURA_CONFIGURATION_DIRECTORY, '/ctx');
   const inheritedOnly = plan(['start'], { env: { HASURA_CONFIGURATION_DIRECTORY: '/inherited' } });
   assert.equal(inheritedOnly.env.HASURA_CONFIGURATION_DIRECTORY, '/inherited');
-  assert.deepEqual(inheritedOnly.envChanges.set, { RUST_LOG: 'info' });
+  assert.deepEqual({ ...inheritedOnly.envChanges.set }, { RUST_LOG: 'info' });
   assert.equal(plan(['start'], {}).env.HASURA_CONFIGURATION_DIRECTORY, 'from-manifest');
 });
 
@@ -119,9 +122,7 @@ test('executables: relative paths from the manifest directory, bare names on PAT
   const manifest = (start) => ({ commands: { start } });
   assert.equal(plan(['start'], { manifest: manifest(['./bin/c']), listing: { '/m/bin/c': 'exe' } }).executable, '/m/bin/c');
   assert.equal(plan(['start'], { manifest: manifest(['node', 'x.js']), env: { PATH: '/nope:/usr/bin' } }).executable, '/usr/bin/node');
-  // A relative PATH entry is not searched, even where it would find the name (here: the manifest's directory).
-  assert.throws(() => plan(['start'], { manifest: manifest(['c']), env: { PATH: '.:bin' }, listing: { '/m/c': 'exe', '/m/bin/c': 'exe', '/work/c': 'exe' } }),
-    (error) => error.exitCode === 127);
+  // Relative PATH entries: a real shim and a real file system, below (a fake one cannot tell).
   const code = (fn) => { try { fn(); } catch (error) { return error.exitCode; } return 0; };
   assert.equal(code(() => plan(['start'], { manifest: manifest(['./missing']) })), 127);
   assert.equal(code(() => plan(['start'], { manifest: manifest(['python3']), env: { PATH: '/usr/bin' } })), 127);
@@ -173,3 +174,34 @@ test('Windows: PATHEXT finds .exe and .cmd; batch files go through cmd.exe; npm 
   assert.equal(npm.windowsVerbatimArguments, false);
   assert.throws(() => winPlan({ commands: { start: ['{connectorDir}\\tool', 'line1\nline2'] } }), (error) => error.exitCode === 2 && /line break/.test(error.message));
 });
+
+// README (Decisions): bare names are looked up in PATH's absolute directories only; relative entries
+// (`.`, an empty one, `bin`) are skipped, so an executable `c` in the working directory (or the
+// manifest's) is not run through PATH=.:/usr/bin:/bin, though a shell would run it.
+for (const shim of SHIMS) {
+  test(`${shim.name}: a bare name is not looked up in relative PATH entries (., empty, bin), only in absolute ones`, async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'ran');
+    const connector = `#!/bin/sh\necho ran >> ${shellWord(marker)}\n`;
+    writeFileSync(join(dir, 'c'), connector, { mode: 0o755 });
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'c'), connector, { mode: 0o755 });
+    writeFileSync(join(dir, 'ndc-shim.json'), JSON.stringify({ commands: { start: ['c'] } }));
+    const shell = await run('sh', ['-c', 'c'], { cwd: dir, env: { ...process.env, PATH: '.:/usr/bin:/bin' } });
+    assert.equal(shell.code, 0, `a shell runs ./c through PATH=. (${shell.stderr})`);
+    rmSync(marker);
+    for (const PATH of ['.:/usr/bin:/bin', ':/usr/bin:/bin', '/usr/bin:/bin:', 'bin:/usr/bin:/bin']) {
+      for (const args of [['start', '--', 'c'], ['--manifest', join(dir, 'ndc-shim.json'), 'start']]) {
+        const result = await runShim(shim, args, { cwd: dir, env: { ...process.env, PATH } });
+        assert.equal(result.code, 127, `PATH=${PATH} ${args.join(' ')}: ${result.stderr}`);
+        assert.match(result.stderr, /command not found on PATH: c\b/);
+        assert.equal(result.stderr.trim().split('\n').length, 1);
+        assert.equal(existsSync(marker), false, `PATH=${PATH} ${args.join(' ')}: c must not have run`);
+      }
+    }
+    // The same file through an absolute entry is found and run.
+    const found = await runShim(shim, ['start', '--', 'c'], { cwd: dir, env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } });
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(existsSync(marker), true, 'c ran through an absolute PATH entry');
+  });
+}

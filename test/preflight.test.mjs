@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, freePort } from './helpers.mjs';
-import { bindProbe, directBindProbe, netBindProbe } from '../build/preflight.js';
+import { bindProbe, directBindProbe, netBindProbe } from '../build/checks/preflight.js';
 
 const hold = (port, host) => new Promise((resolve, reject) => {
   const server = createServer();
@@ -72,7 +72,7 @@ test('the Node the executables embed has the handle the direct probe uses', () =
   const config = JSON.parse(readFileSync(join(ROOT, 'dist-config', 'node.json'), 'utf8'));
   const embedded = join(ROOT, '.cache', 'node', config.version, `linux-${process.arch}`, 'node');
   assert.ok(existsSync(embedded), `${embedded} (fetched by the build)`);
-  const script = `const p = require(${JSON.stringify(join(ROOT, 'build', 'preflight.js'))});
+  const script = `const p = require(${JSON.stringify(join(ROOT, 'build', 'checks', 'preflight.js'))});
     const n = require('node:net').createServer().listen(0, '127.0.0.1', () => {
       const port = n.address().port;
       process.stdout.write(JSON.stringify([String(p.directBindProbe(port, undefined)), String(p.directBindProbe(port, '127.0.0.1'))]));

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifest } from '../build/manifest.js';
-import { checkRuntimes, meetsFloor, parseRuntimeVersion, parseVersionFloor, RUNTIME_NAMES } from '../build/runtimes.js';
+import { checkRuntimes } from '../build/checks/runtimes.js';
+import { checkVersionRange, meetsFloor, parseRuntimeVersion, parseVersionFloor, parseVersionRange, RUNTIME_NAMES } from '../build/versions.js';
 import { ROOT, run, runShim, seaShim, tempDir } from './helpers.mjs';
 
 const POSIX = { family: 'posix', platform: 'linux', execAvailable: true, isPid1: false };
@@ -44,13 +45,48 @@ test('requires in the manifest: unknown runtimes and malformed floors are errors
   assert.deepEqual(parse({ node: '>=20', python: '>=3.10', java: '>=17' }).requires, { node: '>=20', python: '>=3.10', java: '>=17' });
   const rejects = (requires, pattern) => assert.throws(() => parse(requires), (error) => error.exitCode === 78 && pattern.test(error.message), String(pattern));
   rejects({ ruby: '>=3' }, /\/c\/ndc-shim\.json: \$\.requires\.ruby: expected a runtime the shim checks \(node, python, java\), got string ">=3"/);
-  rejects({ node: '^20' }, /\$\.requires\.node: expected a version floor >=MAJOR\[\.MINOR\[\.PATCH\]\], such as ">=20" or ">=3\.10", got string "\^20"/);
-  rejects({ java: 17 }, /\$\.requires\.java: expected a version floor .*got number 17/);
+  rejects({ node: '^20' }, /\$\.requires\.node: expected a version range: a floor such as ">=20" or ">=3\.10", with an upper bound if needed \(">=3\.11 <3\.12", .*\), got string "\^20"/);
+  rejects({ java: 17 }, /\$\.requires\.java: expected a version range.*got a number$/);
   rejects(['node'], /\$\.requires: expected an object of runtime floors/);
   const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'ndc-shim.schema.json'), 'utf8'));
   assert.deepEqual(Object.keys(schema.properties.requires.properties), [...RUNTIME_NAMES]);
-  const pattern = new RegExp(schema.$defs.floor.pattern);
+  const pattern = new RegExp(schema.$defs.versionRange.pattern);
   for (const floor of ['>=20', '>= 3.10', '>=17.0.2', '^20', '>=1.2.3.4', '>=20 ']) assert.equal(pattern.test(floor), parseVersionFloor(floor) !== undefined, floor);
+  // The schema's pattern is the grammar the shim parses, for every form, good and bad.
+  for (const range of [...RANGES_ACCEPTED, ...RANGES_REFUSED]) assert.equal(pattern.test(range), parseVersionRange(range) !== undefined, range);
+});
+
+const RANGES_ACCEPTED = ['>=3.11 <3.12', '>=3.11,<3.12', '>=3.11, <3.12', '>= 3.11 , < 3.12', '~3.11', '~3', '~3.11.2', '3.11.*', '3.*', '==3.11.*',
+  '==3.11', '3.11', '3', '3.11.4', '>20', '<=22.1', '>=17 <22'];
+const RANGES_REFUSED = ['', ' ', '^20', '>=3.11 <', '>=3.11,', ',>=3.11', '>=3.11,,<3.12', '~3.*', '>=3.*', '3.11.2.*', '3.11.x', '=3.11', '~=3.11',
+  '>=1.2.3.4', '>=20 ', ' >=20', '3.11 || 3.12', 'latest'];
+
+test('requires ranges: upper bounds, ~, .*, == and bare versions; all conditions must hold', () => {
+  for (const range of RANGES_ACCEPTED) assert.ok(parseVersionRange(range), range);
+  for (const range of RANGES_REFUSED) assert.equal(parseVersionRange(range), undefined, range);
+  const verdict = (range, version) => checkVersionRange(version.split('.').map(Number), parseVersionRange(range));
+  const cases = [
+    ['>=3.11 <3.12', '3.11.7', 'ok'], ['>=3.11 <3.12', '3.12.0', 'too new'], ['>=3.11 <3.12', '3.9.18', 'too old'],
+    ['>=3.11,<3.12', '3.12.1', 'too new'], ['>=3.11,<3.12', '3.11.0', 'ok'],
+    ['~3.11', '3.11.9', 'ok'], ['~3.11', '3.12.0', 'too new'], ['~3.11', '3.10.13', 'too old'], ['~3.11.2', '3.11.1', 'too old'], ['~3', '3.99.0', 'ok'], ['~3', '4.0.0', 'too new'],
+    ['3.11.*', '3.11.0', 'ok'], ['3.11.*', '3.1.0', 'too old'], ['3.11.*', '3.12.0', 'too new'],
+    ['==3.11', '3.11.7', 'ok'], ['==3.11', '3.12.1', 'too new'], ['3.11', '3.11.7', 'ok'], ['3.11', '3.10.0', 'too old'], ['3.11.4', '3.11.5', 'too new'],
+    ['>20', '20.0.0', 'too old'], ['>20', '20.0.1', 'ok'], ['<=22.1', '22.1.0', 'ok'], ['<=22.1', '22.1.9', 'too new'],
+    ['>=3.10', '3.9.18', 'too old'], ['>=3.10', '3.10.0', 'ok'],
+  ];
+  for (const [range, version, expected] of cases) assert.equal(verdict(range, version), expected, `${version} against ${range}`);
+  const parse = (python) => parseManifest(JSON.stringify({ commands: { start: ['x'] }, requires: { python } }), '/c/ndc-shim.json');
+  for (const range of RANGES_ACCEPTED) assert.equal(parse(range).requires.python, range);
+});
+
+test('a version outside the range: one line naming the range, the version found and its path', () => {
+  const view = lookup(POSIX, { PATH: '/usr/bin' }, { '/usr/bin/python3': 'Python 3.12.1' });
+  const [tooNew] = checkRuntimes({ python: '>=3.11 <3.12' }, view);
+  assert.equal(tooNew.ok, false);
+  assert.equal(tooNew.detail, 'python 3.12.1 at /usr/bin/python3 is too new: this connector needs python >=3.11 <3.12');
+  assert.match(tooNew.fix, /^install Python matching >=3\.11 <3\.12 /);
+  const [inside] = checkRuntimes({ python: '~3.12' }, view);
+  assert.equal(inside.ok, true, inside.detail);
 });
 
 /** A file system and version reader made of a listing: path -> printed version (or 'dir'). */
@@ -217,13 +253,13 @@ test('the machine\'s own runtimes are found and read (real node; real python3 an
 
 test('a malformed floor stops start and doctor as a manifest error (78) naming the JSON path, before anything runs', { skip }, async () => {
   const { args, manifest } = layout({ node: '>=20' });
-  writeFileSync(manifest, JSON.stringify({ commands: { start: ['{connectorDir}/connector.sh'] }, requires: { node: '~20' } }));
+  writeFileSync(manifest, JSON.stringify({ commands: { start: ['{connectorDir}/connector.sh'] }, requires: { node: '^20' } }));
   const started = await runShim(seaShim(), [...args, 'start'], { env: bareEnv() });
   assert.equal(started.code, 78);
   assert.equal(started.stdout, '');
-  assert.match(started.stderr, /manifest .*ndc-shim\.json: \$\.requires\.node: expected a version floor >=MAJOR\[\.MINOR\[\.PATCH\]\], such as ">=20" or ">=3\.10", got string "~20"/);
+  assert.match(started.stderr, /manifest .*ndc-shim\.json: \$\.requires\.node: expected a version range: a floor such as ">=20" or ">=3\.10", .*got string "\^20"/);
   assert.equal(started.stderr.trim().split('\n').length, 1);
   const doctor = await runShim(seaShim(), [...args, 'doctor'], { env: bareEnv() });
   assert.equal(doctor.code, 1);
-  assert.match(doctor.stdout, /^problem  manifest: .*\$\.requires\.node: expected a version floor/m);
+  assert.match(doctor.stdout, /^problem  manifest: .*\$\.requires\.node: expected a version range/m);
 });

@@ -1,6 +1,8 @@
 // No window without protection: a signal sent to a supervising shim at any moment of its start-up
-// ends with the connector stopped or never started. SIGTERM, SIGINT and SIGKILL at every 2 ms from
-// 0 to 100 ms after the shim is spawned. The connector is a shell running `sleep` without exec (a
+// ends with the connector stopped or never started. The moment the connector starts is measured
+// first on this machine (loaded or not); SIGTERM, SIGINT and SIGKILL are then sent at 51 moments
+// from 0 to twice that, and once more each right after the connector has started, so that both
+// sides of the spawn are always exercised. The connector is a shell running `sleep` without exec (a
 // tree), except under SIGINT: a shell catches SIGINT and waits to see whether its child dies of it,
 // so a SIGINT that reaches it before it has forked leaves it running, with or without a shim (that
 // is the shell's own semantics); there the connector is `sleep` itself. `sleep` is given a number
@@ -11,7 +13,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seaShim, startShim, exited, tempDir, waitFor, track, freePort } from './helpers.mjs';
 
-const DELAYS = Array.from({ length: 51 }, (_, i) => i * 2);
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGKILL'];
 const PARALLEL = 4;
 
@@ -27,9 +28,32 @@ function pidsWith(text) {
   return found;
 }
 
-test('sea --no-exec: SIGTERM, SIGINT or SIGKILL at any moment of start-up (0-100 ms, every 2 ms) leaves no connector running', { skip: !seaShim() && 'the executable is not built', timeout: 300_000 }, async () => {
+/** Milliseconds from spawning the shim to its connector's first command, measured `count` times (median). */
+async function startupMs(dir, count) {
+  const times = [];
+  await Promise.all(Array.from({ length: count }, async (_, n) => {
+    const stamp = join(dir, `calibrate-${n}`);
+    const env = { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) };
+    const spawned = Date.now();
+    const shim = startShim(seaShim(), ['--no-exec', 'start', '--', '/bin/sh', '-c', `date +%s%N > '${stamp}'; exec sleep 60`], { env, stdio: 'ignore' });
+    try {
+      const nanoseconds = await waitFor(() => { const text = existsSync(stamp) && readFileSync(stamp, 'utf8'); return /^\d+\n$/.test(text) && text; }, 30000, 'the calibration connector to start');
+      times.push(Number(BigInt(nanoseconds.trim()) / 1000000n) - spawned);
+    } finally {
+      process.kill(shim.pid, 'SIGTERM');
+      await exited(shim, 15000);
+    }
+  }));
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+test('sea --no-exec: SIGTERM, SIGINT or SIGKILL at any moment of start-up (aimed around when the connector starts here) leaves no connector running', { skip: !seaShim() && 'the executable is not built', timeout: 400_000 }, async (t) => {
   const dir = tempDir();
-  const tries = SIGNALS.flatMap((signal) => DELAYS.map((delay) => ({ signal, delay })));
+  const measured = await startupMs(dir, PARALLEL);
+  const span = Math.max(20, 2 * measured);
+  const delays = Array.from({ length: 51 }, (_, i) => Math.round((i * span) / 50));
+  t.diagnostic(`the connector starts about ${measured} ms after the shim is spawned; signals from 0 to ${span} ms, and once after it started`);
+  const tries = SIGNALS.flatMap((signal) => [...delays.map((delay) => ({ signal, delay })), { signal, delay: 'started' }]);
   const survivors = [];
   let started = 0;
   let index = 0;
@@ -42,7 +66,8 @@ test('sea --no-exec: SIGTERM, SIGINT or SIGKILL at any moment of start-up (0-100
     // A port per try: `start` checks by binding it, and tries run side by side.
     const env = { ...process.env, HASURA_CONNECTOR_PORT: String(await freePort()) };
     const shim = startShim(seaShim(), ['--no-exec', 'start', '--', ...connector], { env, stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay === 'started') await waitFor(() => existsSync(startedFile), 30000, 'the connector to start');
+    else await new Promise((resolve) => setTimeout(resolve, delay));
     process.kill(shim.pid, signal);
     await exited(shim, 10000);
     // A stopped connector is gone within the lifeline's first SIGTERM; give it a bounded moment.
@@ -52,7 +77,7 @@ test('sea --no-exec: SIGTERM, SIGINT or SIGKILL at any moment of start-up (0-100
       const left = pidsWith(`sleep ${marker}`);
       for (const pid of left) track(pid);
       const describe = (pid) => `${pid} ${readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ /, '').split(' ').slice(0, 4).join(' ')}`;
-      survivors.push(`${signal} at ${delay} ms: ${left.map(describe).join(', ')}`);
+      survivors.push(`${signal} at ${delay === 'started' ? 'the connector\'s start' : `${delay} ms`}: ${left.map(describe).join(', ')}`);
     }
     if (existsSync(startedFile)) started++;
   };

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A small NDC connector in Python, standard library only, shipped as a script run by python3
-(the way Hasura's Python connectors ship). Serves /health, /capabilities and /schema for the
+"""A small NDC connector in Python, the standard library plus one vendored pure-Python package
+(termcolor, in vendor/: the manifest prepends it to PYTHONPATH), shipped as a script run by
+python3 (the way Hasura's Python connectors ship). Serves /health, /capabilities and /schema for the
 collections named in configuration.json. Reads what every NDC SDK reads: HASURA_CONNECTOR_PORT
 (default 8080), HASURA_CONNECTOR_HOST (default ::), HASURA_CONFIGURATION_DIRECTORY (or
 --configuration DIR) and HASURA_SERVICE_TOKEN_SECRET (bearer token; /health is exempt).
@@ -12,6 +13,15 @@ import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# Found through PYTHONPATH only: without the manifest's {"prepend": "{connectorDir}/vendor"} this
+# import fails, whatever PYTHONPATH the user has set.
+from termcolor import colored
+
+
+def problem(text):
+    """An error line on stderr, in red at a terminal."""
+    print(colored(text, "red") if sys.stderr.isatty() else text, file=sys.stderr)
+
 
 def load_configuration(argv):
     directory = os.environ.get("HASURA_CONFIGURATION_DIRECTORY", ".")
@@ -22,10 +32,10 @@ def load_configuration(argv):
         with open(file, encoding="utf-8") as stream:
             configuration = json.load(stream)
     except (OSError, ValueError) as error:
-        print(f"cannot read the configuration {file}: {error}", file=sys.stderr)
+        problem(f"cannot read the configuration {file}: {error}")
         sys.exit(1)
     if not isinstance(configuration.get("collections"), list):
-        print(f'{file}: expected "collections", a list of names', file=sys.stderr)
+        problem(f'{file}: expected "collections", a list of names')
         sys.exit(1)
     return configuration
 
@@ -73,7 +83,7 @@ def handler_for(configuration, token):
 
 def main(argv):
     if argv[:1] != ["serve"]:
-        print("usage: connector.py serve [--configuration DIR]", file=sys.stderr)
+        problem("usage: connector.py serve [--configuration DIR]")
         return 2
     configuration = load_configuration(argv)
     port = int(os.environ.get("HASURA_CONNECTOR_PORT") or 8080)

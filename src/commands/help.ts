@@ -17,8 +17,11 @@ Usage:
   ndc-shim [options] watch   [-- extra args]             (only if the manifest defines it)
   ndc-shim [options] cli     <plugin args, passed verbatim>
   ndc-shim [options] doctor  [--json]
-  ndc-shim [options] metadata
+  ndc-shim [options] metadata [--check FILE]
   ndc-shim [options] health  [--wait SECONDS]
+  ndc-shim package --manifest FILE --from DIR --shims DIR --out DIR [--version V]
+                   [--base-uri URL] [--platforms linux-amd64,...] [--metadata FILE] [--allow KIND]
+  ndc-shim init    [--from DIR]
   ndc-shim --help | --version
 
 Options (before or after the command, never after \`cli\`; a first \`--\` is ignored):
@@ -32,9 +35,10 @@ Options (before or after the command, never after \`cli\`; a first \`--\` is ign
   --log-level LEVEL      fatal, error, warn, info, debug, trace, silent (env NDC_SHIM_LOG_LEVEL)
   --log-format FORMAT    pretty (default) or json
   --no-exec              supervise the child instead of replacing the shim with it
-  --kill-after SECONDS   SIGKILL the child this long after a forwarded SIGTERM/SIGINT (default 10, 0 = never)
+  --kill-after SECONDS   SIGKILL the child this long after a forwarded SIGTERM/SIGINT (default: the manifest's killAfter, else 10; 0 = never)
   --plugin EXECUTABLE    the plugin for update/upgrade/cli when there is no manifest
-  --dry-run              print the launch plan (secrets redacted) and run nothing
+  --dry-run              print the launch plan (environment values hidden) and run nothing
+  --show-values          print environment values and secrets as they are (at a terminal only)
 
 Exit codes: the child's own; 128+N when it died by signal N; 2 bad command line;
 78 bad manifest or configuration; 126 not executable; 127 not found; 1 other failures.

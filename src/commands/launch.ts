@@ -3,13 +3,12 @@ import type { CommandLine, LaunchCommand } from '../cli';
 import { ShimError } from '../errors';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { writeOut } from '../output';
+import { writeJson } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
-import { directoryChecks, launchChecks, missingPathEntry, type CheckResult, type StartCheckInput } from '../preflight';
-import { redactArgv, redactEnvironment } from '../redaction';
+import { directoryChecks, executableProblem, launchChecks, missingPathEntry, startCheckInput, type CheckResult } from '../checks';
+import { redactArgv, redactDeep, shownEnvironment } from '../redaction';
 import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
-import { readVersionBySpawning } from '../runtimes';
 
 /** What resolution needs from this process: its options, environment, platform, directory and location. */
 export const resolutionInputFor = (commandLine: CommandLine, runtime: Runtime): ResolutionInput => ({
@@ -41,34 +40,19 @@ export function contextFor(commandLine: CommandLine, runtime: Runtime): LaunchCo
   return planContext(planInputFor(commandLine, runtime));
 }
 
-/** The checks `start` makes before launching, with the child's own environment; doctor reports the same. */
-export function startCheckInput(context: Pick<LaunchContext, 'directories' | 'env' | 'missingPathEntries' | 'requires'>, port: number, runtime: Runtime): StartCheckInput {
-  return {
-    directories: context.directories,
-    port,
-    missingPathEntries: context.missingPathEntries,
-    requires: context.requires,
-    runtimeLookup: { env: context.env, platform: runtime.facts, fs: runtime.fs, readVersion: readVersionBySpawning },
-  };
-}
-
-/** Why the kernel would refuse to run the plan's executable (see launch/executable-check.ts), or undefined; start and doctor alike. */
-export function executableProblem(plan: LaunchPlan, runtime: Runtime): ShimError | undefined {
-  const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
-  return checkExecutable({ executable: plan.executable, argv: plan.argv, env: plan.env, cwd: plan.cwd,
-    facts: runtime.facts, arch: process.arch, fs: realExecutableView });
-}
-
-/** The plan as --dry-run prints it: what runs, where, and what the environment gains or loses. */
+/**
+ * The plan as --dry-run and the debug log print it: what runs, where, and what the environment
+ * gains (values hidden but for the allow-list, see redaction.ts) or loses; every string redacted.
+ */
 export function describePlan(plan: LaunchPlan) {
-  return {
+  return redactDeep({
     command: plan.command,
     mode: plan.mode,
     modeReason: plan.modeReason,
     executable: plan.executable,
     argv: redactArgv(plan.argv),
     cwd: plan.cwd,
-    env: { set: redactEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
+    env: { set: shownEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
     killAfterSeconds: plan.mode === 'supervise' ? plan.killAfterSeconds : undefined,
     port: plan.port,
     manifest: plan.manifestFile ?? null,
@@ -76,7 +60,8 @@ export function describePlan(plan: LaunchPlan) {
     // Checked by start, not here: a dry run runs nothing.
     requires: Object.keys(plan.requires).length ? plan.requires : undefined,
     missingPathEntries: plan.missingPathEntries.length ? plan.missingPathEntries : undefined,
-  };
+    skippedOptionalPathEntries: plan.skippedOptionalPathEntries.length ? plan.skippedOptionalPathEntries : undefined,
+  });
 }
 
 function warnAbout(checks: CheckResult[], logger: Logger) {
@@ -98,16 +83,17 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
   if (checked) stopAtFirstProblem(directoryChecks(resolveDirectories(resolutionInputFor(commandLine, runtime))));
   const plan = planFor(commandLine, runtime, manifest);
   if (commandLine.options.dryRun) {
-    writeOut(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
+    writeJson(describePlan(plan));
     return;
   }
   if (checked) {
-    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime));
+    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime, plan.executable));
     stopAtFirstProblem(checks);
     warnAbout(checks, logger);
   } else {
-    warnAbout(plan.missingPathEntries.map(missingPathEntry), logger);
+    stopAtFirstProblem(plan.missingPathEntries.map(missingPathEntry));
   }
+  for (const dir of plan.skippedOptionalPathEntries) logger.debug(`path: optional entry ${dir} is not there, left off PATH`);
   // Both modes refuse what the kernel would refuse, alike, before exec can abort on it (see there).
   const unrunnable = executableProblem(plan, runtime);
   if (unrunnable) throw unrunnable;
@@ -124,6 +110,6 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
   }
   const { superviseChild } = require('../launch/supervise') as typeof import('../launch/supervise');
   await superviseChild(plan, {
-    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: commandLine.options.killAfter !== undefined, fail,
+    facts: runtime.facts, logger, selfCommand: runtime.selfCommand, shimArgs: runtime.args, killAfterGiven: plan.killAfterSource !== 'default', fail,
   });
 }

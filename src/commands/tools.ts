@@ -4,11 +4,13 @@ import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
 import { ExitCode, ShimError, configError, describeError, oneLine, openFilesLimitError } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
-import { writeOut } from '../output';
-import { connectorHost, startChecks, type CheckResult } from '../preflight';
+import { commandsOnAnyPlatform, manifestForPlatform } from '../manifest';
+import { writeJson, writeOut } from '../output';
+import { redact } from '../redaction';
+import { connectorHost, executableProblem, startChecks, startCheckInput, type CheckResult } from '../checks';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
-import { contextFor, executableProblem, loadManifestFor, planFor, resolutionInputFor, startCheckInput } from './launch';
+import { contextFor, loadManifestFor, planFor, resolutionInputFor } from './launch';
 
 type ToolCommand = 'doctor' | 'metadata' | 'health';
 
@@ -58,7 +60,12 @@ function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
     const { file } = resolveManifestPath(resolutionInputFor(commandLine, runtime));
     throw configError(`no manifest found at ${file}`, 'metadata is written from a manifest: name it with --manifest');
   }
-  writeOut(metadataYaml(Object.keys(loaded.manifest.commands) as LaunchCommand[]));
+  const commands = commandsOnAnyPlatform(loaded.manifest);
+  if (commandLine.checkFile !== undefined) {
+    const { checkMetadata } = require('./metadata-check') as typeof import('./metadata-check');
+    return checkMetadata(commandLine.checkFile, commands);
+  }
+  writeOut(metadataYaml(commands));
   return 0;
 }
 
@@ -122,7 +129,7 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
 
 function problemFrom(name: string, error: unknown): CheckResult {
   if (error instanceof ShimError) {
-    return { name, ok: false, detail: oneLine(error.message), fix: error.fix && oneLine(error.fix), exitCode: error.exitCode };
+    return { name, ok: false, detail: error.message, fix: error.fix, exitCode: error.exitCode };
   }
   const { line, exitCode } = describeError(error);
   return { name, ok: false, detail: line, exitCode };
@@ -136,7 +143,7 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     const loaded = loadManifestFor(commandLine, runtime);
     if (loaded) {
       checks.push({ name: 'manifest', ok: true, detail: loaded.file });
-      commands = LAUNCH_COMMANDS.filter((name) => loaded.manifest.commands[name]);
+      commands = LAUNCH_COMMANDS.filter((name) => manifestForPlatform(loaded.manifest, runtime.facts.platform).commands[name]);
     } else {
       checks.push({ name: 'manifest', ok: false, detail: `no manifest at ${file}`, fix: 'put ndc-shim.json beside the shim, or name it with --manifest', exitCode: ExitCode.config });
     }
@@ -151,7 +158,14 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     if (checks.every((check) => check.ok)) checks.push(problemFrom('environment', error));
     context = { directories: resolveDirectories(resolutionInputFor(commandLine, runtime)), env: process.env as Record<string, string>, missingPathEntries: [], requires: {} };
   }
-  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime)));
+  // `requires` checks the runtime the start command itself runs, as start does.
+  let startExecutable: string | undefined;
+  try {
+    if (commands.includes('start')) startExecutable = planFor({ ...commandLine, command: 'start', extraArgs: [] }, runtime).executable;
+  } catch {
+    // Reported below, under "command start".
+  }
+  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime, startExecutable)));
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
@@ -164,11 +178,12 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   }
   const ok = checks.every((check) => check.ok);
   if (commandLine.json) {
-    writeOut(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
+    writeJson({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) });
   } else {
     for (const check of checks) {
       const status = !check.ok ? 'problem ' : check.warning ? 'warning ' : 'ok      ';
-      writeOut(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
+      // One line per check: a path with a line break in it is shown escaped, as in error lines.
+      writeOut(`${status} ${oneLine(redact(`${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}`))}\n`);
     }
     const warnings = checks.filter((check) => check.warning).length;
     const warned = warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';

@@ -15,6 +15,7 @@
  */
 import * as nodeFs from 'node:fs';
 import { ExitCode, ShimError, describeErrno } from '../errors';
+import { foreignVirtualenv } from '../links';
 import { pathFor, scriptNestingLimit, type PlatformFacts } from '../platform';
 import { realFileSystem } from '../runtime';
 
@@ -28,6 +29,8 @@ export interface ExecutableView {
   size(file: string): number | undefined;
   readText(file: string): string | undefined;
   list(dir: string): string[] | undefined;
+  /** When a 'missing' file is a symbolic link whose target does not exist: that target (see links.ts). */
+  danglingLink?(file: string): string | undefined;
 }
 
 export interface ExecutableCheckInput {
@@ -52,7 +55,7 @@ const MIN_ARG_TOTAL = 32 * 4096;
 const MAX_ARG_TOTAL = 6 * 1024 * 1024;
 
 /** ELF e_machine values, and the names a user knows them by. */
-const MACHINES: Record<number, string> = {
+export const MACHINES: Record<number, string> = {
   3: 'x86 (32-bit)', 8: 'mips', 20: 'powerpc', 21: 'ppc64', 22: 's390x', 40: 'arm (32-bit)', 62: 'x86-64',
   183: 'arm64 (aarch64)', 243: 'riscv64', 258: 'loongarch64',
 };
@@ -114,8 +117,12 @@ function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Arra
       return notExecutable(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) cannot be reached: ${describeErrno(code)}`,
         `fix the path, or change the first line of ${path.basename(file)}`);
     }
-    return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) does not exist`,
-      line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
+    // A link left dangling (a virtualenv copied from another machine) is named with its target.
+    const target = input.fs.danglingLink?.(resolved);
+    const venv = target === undefined ? undefined : foreignVirtualenv(resolved, input.fs, path);
+    const what = target === undefined ? 'does not exist' : `is a symbolic link to ${visible(target)}, which does not exist${venv ? `, ${venv.reason}` : ''}`;
+    return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) ${what}`,
+      venv ? venv.fix : line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
         : `install it, or change the first line of ${path.basename(file)}`);
   }
   if (kind === 'directory' || !input.fs.isExecutable(resolved)) {
@@ -271,9 +278,9 @@ function splitLikeEnv(text: string, env: Readonly<Record<string, string>>): stri
 /** A CR shown as \r, so that the one line stays one line and says what is there. */
 const visible = (text: string) => text.replace(/\r/g, '\\r');
 
-const isElf = (head: Uint8Array) => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+export const isElf = (head: Uint8Array) => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
 
-function isMachO(head: Uint8Array): boolean {
+export function isMachO(head: Uint8Array): boolean {
   const magic = head.length >= 4 ? Buffer.from(head.subarray(0, 4)).readUInt32BE(0) : 0;
   return [0xfeedface, 0xcefaedfe, 0xfeedfacf, 0xcffaedfe, 0xcafebabe].includes(magic);
 }
@@ -313,6 +320,9 @@ function checkElf(input: ExecutableCheckInput, file: string, head: Uint8Array): 
   const phoff = word(data, bits === 64 ? 32 : 28);
   const phentsize = u16(data, bits === 64 ? 54 : 42);
   const phnum = u16(data, bits === 64 ? 56 : 44);
+  // A program header entry of another size is malformed: the kernel refuses it (ENOEXEC), and the
+  // exec itself says so, in every mode; the entries cannot be read here.
+  if (phentsize !== (bits === 64 ? 56 : 32)) return undefined;
   if (phoff + phentsize * phnum > size) return truncated(`${size} bytes, its program headers end at ${phoff + phentsize * phnum}`);
   const table = phoff + phentsize * phnum <= data.length
     ? data.subarray(phoff, phoff + phentsize * phnum)

@@ -3,66 +3,25 @@
  * (its final environment and PATH, the same lookup as the launch), reads each one's version and
  * compares it with the floor. Costs a process per runtime, so it runs only when `requires` is set.
  */
-import { redact } from './redaction';
-import { ExitCode } from './errors';
-import { pathFor, pythonCommands, readEnv, type PlatformFacts } from './platform';
-import type { CheckResult } from './preflight';
-import { findExecutable, launchFor, type FileSystemView, type ProcessLaunch } from './resolution';
-
-export const RUNTIME_NAMES = ['node', 'python', 'java'] as const;
-export type RuntimeName = (typeof RUNTIME_NAMES)[number];
-export type Requirements = Partial<Record<RuntimeName, string>>;
-
-export const isRuntimeName = (name: string): name is RuntimeName => (RUNTIME_NAMES as readonly string[]).includes(name);
-
-/** `>=MAJOR[.MINOR[.PATCH]]`, the only range form: a floor is all a launcher can act on. */
-export function parseVersionFloor(text: string): number[] | undefined {
-  const match = /^>=\s*(\d{1,9}(?:\.\d{1,9}){0,2})$/.exec(text);
-  return match ? match[1].split('.').map(Number) : undefined;
-}
-
-export interface FoundVersion {
-  /** As the runtime printed it (`20.11.1`, `3.12.1`, `1.8.0_392`, `21`). */
-  text: string;
-  /** MAJOR, MINOR, PATCH for comparison; Java's legacy `1.8.0_392` is 8.0.392. */
-  parts: number[];
-}
-
-/** The version in what `node --version`, `python --version` or `java -version` printed (stdout and stderr together). */
-export function parseRuntimeVersion(runtime: RuntimeName, output: string): FoundVersion | undefined {
-  if (runtime === 'node') {
-    const match = /(?:^|\s)v(\d+)\.(\d+)\.(\d+)/.exec(output);
-    return match ? { text: `${match[1]}.${match[2]}.${match[3]}`, parts: match.slice(1, 4).map(Number) } : undefined;
-  }
-  if (runtime === 'python') {
-    const match = /\bPython (\d+)\.(\d+)(?:\.(\d+))?\S*/.exec(output);
-    return match ? { text: match[0].slice('Python '.length), parts: [match[1], match[2], match[3] ?? '0'].map(Number) } : undefined;
-  }
-  // `openjdk version "17.0.9" 2023-10-17`, `java version "1.8.0_392"`, `openjdk version "21" 2023-09-19`, `"21-ea"`.
-  const quoted = /\bversion "([^"]+)"/.exec(output)?.[1];
-  if (!quoted) return undefined;
-  const legacy = /^1\.(\d+)(?:\.(\d+))?(?:_(\d+))?/.exec(quoted);
-  if (legacy) return { text: quoted, parts: [legacy[1], legacy[2] ?? '0', legacy[3] ?? '0'].map(Number) };
-  const modern = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(quoted);
-  return modern ? { text: quoted, parts: [modern[1], modern[2] ?? '0', modern[3] ?? '0'].map(Number) } : undefined;
-}
-
-export function meetsFloor(found: number[], floor: number[]): boolean {
-  for (let index = 0; index < Math.max(found.length, floor.length); index++) {
-    const difference = (found[index] ?? 0) - (floor[index] ?? 0);
-    if (difference !== 0) return difference > 0;
-  }
-  return true;
-}
+import { redact } from '../redaction';
+import { ExitCode } from '../errors';
+import { pathFor, pythonCommands, readEnv, type PlatformFacts } from '../platform';
+import type { ProcessLaunch } from '../process-launch';
+import { DanglingLinkError, findExecutable, launchFor, type FileSystemView } from '../resolution';
+import { checkVersionRange, parseRuntimeVersion, parseVersionFloor, parseVersionRange, type Requirements, type RuntimeName } from '../versions';
+import { runtimeThatRuns } from './interpreter';
+import type { CheckResult } from './result';
 
 const VERSION_ARGS: Record<RuntimeName, string[]> = { node: ['--version'], python: ['--version'], java: ['-version'] };
 
-function installHint(runtime: RuntimeName, floor: string): string {
-  const version = floor.replace(/^>=\s*/, '');
+/** How to get a runtime the range accepts: "X or later" for a pure floor, the range itself otherwise. */
+function installHint(runtime: RuntimeName, range: string): string {
+  const floor = parseVersionFloor(range);
+  const version = floor ? `${floor.join('.')} or later` : `matching ${range}`;
   switch (runtime) {
-    case 'node': return `install Node.js ${version} or later (https://nodejs.org) and put it first on PATH, or add its directory to the manifest's "path"`;
-    case 'python': return `install Python ${version} or later (https://www.python.org/downloads/; on Windows not the Microsoft Store alias) and put it first on PATH, or add its directory to the manifest's "path"`;
-    case 'java': return `install a Java ${version} or later runtime (JDK or JRE) and set JAVA_HOME to it, or put its bin directory first on PATH`;
+    case 'node': return `install Node.js ${version} (https://nodejs.org) and put it first on PATH, or add its directory to the manifest's "path"`;
+    case 'python': return `install Python ${version} (https://www.python.org/downloads/; on Windows not the Microsoft Store alias) and put it first on PATH, or add its directory to the manifest's "path"`;
+    case 'java': return `install a Java ${version} runtime (JDK or JRE) and set JAVA_HOME to it, or put its bin directory first on PATH`;
   }
 }
 
@@ -76,6 +35,8 @@ export interface RuntimeLookup {
   platform: PlatformFacts;
   fs: FileSystemView;
   readVersion: VersionReader;
+  /** The file the start command runs: when it is (or its #! line names) a runtime of `requires`, that one is checked. */
+  runs?: string;
 }
 
 interface Candidate {
@@ -109,10 +70,33 @@ export function checkRuntimes(requires: Requirements, lookup: RuntimeLookup): Ch
 
 function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup): CheckResult {
   const name = `runtime ${runtime}`;
-  const floorParts = parseVersionFloor(floor) ?? [];
+  const range = parseVersionRange(floor) ?? [];
   const fix = installHint(runtime, floor);
   const problem = (detail: string, fixText = fix): CheckResult => ({ name, ok: false, detail, fix: fixText, exitCode: ExitCode.failure });
   const needs = `this connector needs ${runtime} ${floor}`;
+
+  /** The verdict on one runtime file, or why it is unusable (it printed no version). */
+  const judge = (file: string, args: string[], where: string): CheckResult | string => {
+    const result = lookup.readVersion(launchFor(file, [...args, ...VERSION_ARGS[runtime]], lookup), lookup.env);
+    const version = 'output' in result ? parseRuntimeVersion(runtime, result.output) : undefined;
+    if (!version) {
+      const why = 'error' in result ? result.error : `exit ${result.status}${firstLine(result.output) ? `: ${firstLine(result.output)}` : ', no output'}`;
+      return `${where} printed no ${runtime} version (${why})`;
+    }
+    const verdict = checkVersionRange(version.parts, range);
+    if (verdict !== 'ok') return problem(`${runtime} ${version.text} at ${where} is ${verdict}: ${needs}`);
+    return { name, ok: true, detail: `${runtime} ${version.text} at ${where} (needs ${floor})` };
+  };
+
+  // The interpreter that runs is the one checked: the start command's own runtime, when it has one.
+  const own = lookup.runs === undefined ? undefined : runtimeThatRuns(runtime, lookup.runs, lookup);
+  if (own) {
+    // Where to put a better one is not PATH here: the command (or its #! line) names this very file.
+    const ownFix = `${fix.replace(/ and put it first on PATH.*$| and set JAVA_HOME.*$/, '')}, then point ${own.via} at it (a virtualenv: recreate it with that ${runtime})`;
+    const verdict = judge(own.file, [], own.file);
+    if (typeof verdict === 'string') return problem(`${needs}, but ${verdict}`, ownFix);
+    return verdict.ok ? verdict : { ...verdict, fix: ownFix };
+  }
 
   // Java: JAVA_HOME, when set, is what JVM launchers use first; a JAVA_HOME without a java is a broken set-up.
   const javaHome = runtime === 'java' ? readEnv(lookup.platform.family, lookup.env, 'JAVA_HOME') : undefined;
@@ -123,7 +107,7 @@ function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup
       candidates.push({ label: 'JAVA_HOME', command: file, args: [], file: findExecutable({ command: file, baseDir: javaHome, ...lookup }) });
     } catch {
       return problem(`${needs}, but JAVA_HOME is ${javaHome} and ${file} does not exist or is not executable`,
-        `point JAVA_HOME at a Java ${floor.replace(/^>=\s*/, '')} or later installation (the directory holding bin/java), or unset it to use the java on PATH`);
+        `point JAVA_HOME at a Java ${parseVersionFloor(floor) ? `${floor.replace(/^>=\s*/, '')} or later` : `(${floor})`} installation (the directory holding bin/java), or unset it to use the java on PATH`);
     }
   }
   const unusable: string[] = [];
@@ -135,21 +119,18 @@ function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup
       try {
         file = findExecutable({ command: candidate.command, baseDir: '/', ...lookup });
       } catch (error) {
-        if ((error as { exitCode?: number }).exitCode === ExitCode.notExecutable) unusable.push(`${candidate.label}: ${(error as Error).message}`);
+        if ((error as { exitCode?: number }).exitCode === ExitCode.notExecutable || error instanceof DanglingLinkError) unusable.push(`${candidate.label}: ${(error as Error).message}`);
         continue;
       }
     }
     const where = `${file}${candidate.label === 'JAVA_HOME' ? ' (JAVA_HOME)' : candidate.args.length ? ` (${candidate.label})` : ''}`;
-    const result = lookup.readVersion(launchFor(file, [...candidate.args, ...VERSION_ARGS[runtime]], lookup), lookup.env);
-    const version = 'output' in result ? parseRuntimeVersion(runtime, result.output) : undefined;
-    if (!version) {
-      // A stand-in that does not answer (the Windows Store's python alias exits 9009): try the next one.
-      const why = 'error' in result ? result.error : `exit ${result.status}${firstLine(result.output) ? `: ${firstLine(result.output)}` : ', no output'}`;
-      unusable.push(`${where} printed no ${runtime} version (${why})`);
+    const verdict = judge(file, candidate.args, where);
+    // A stand-in that does not answer (the Windows Store's python alias exits 9009): try the next one.
+    if (typeof verdict === 'string') {
+      unusable.push(verdict);
       continue;
     }
-    if (!meetsFloor(version.parts, floorParts)) return problem(`${runtime} ${version.text} at ${where} is too old: ${needs}`);
-    return { name, ok: true, detail: `${runtime} ${version.text} at ${where} (needs ${floor})` };
+    return verdict;
   }
   const notFound = `no ${tried.join(' or ')} was found on PATH`;
   return problem(unusable.length ? `${needs}, but ${unusable.join('; ')}` : `${needs}, but ${notFound}`);

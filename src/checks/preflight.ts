@@ -1,19 +1,11 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
-import { ExitCode, ShimError, configError, openFilesLimitError } from './errors';
-import { readEnv, type OsFamily } from './platform';
-import type { Directories } from './resolution';
-import { checkRuntimes, type Requirements, type RuntimeLookup } from './runtimes';
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  /** ok, but worth a line: `start` logs it as a warning, `doctor` prints it without failing. */
-  warning?: boolean;
-  detail: string;
-  fix?: string;
-  exitCode?: number;
-}
+import { ExitCode, ShimError, configError, openFilesLimitError } from '../errors';
+import { readEnv, type OsFamily } from '../platform';
+import type { Directories } from '../resolution';
+import type { Requirements } from '../versions';
+import type { CheckResult } from './result';
+import { checkRuntimes, type RuntimeLookup } from './runtimes';
 
 const isDirectory = (dir: string) => {
   try {
@@ -61,7 +53,7 @@ export function directoryChecks(directories: Directories): CheckResult[] {
 export interface StartCheckInput {
   directories: Directories;
   port: number;
-  /** The manifest's `path` entries that do not exist. */
+  /** The manifest's required `path` entries that do not exist. */
   missingPathEntries: string[];
   requires: Requirements;
   /** The child's final environment (HASURA_CONNECTOR_HOST, the runtimes) and the lookup the launch uses. */
@@ -69,7 +61,7 @@ export interface StartCheckInput {
 }
 
 /**
- * What `start` checks once the executable is found: host and port, `path` entries, runtimes.
+ * What `start` checks once the executable is found: host and port, required `path` entries, runtimes.
  * Runtimes cost a process each, so they are looked at only when `requires` lists them.
  */
 export async function launchChecks(input: StartCheckInput): Promise<CheckResult[]> {
@@ -115,11 +107,28 @@ export function connectorHost(family: OsFamily, env: Record<string, string | und
     'set it to the address the connector listens on, without scheme or port (e.g. 0.0.0.0, ::, 127.0.0.1), or unset it');
 }
 
-/** A `path` entry that does not exist is left off PATH: a warning, since the command may not need it. */
+/**
+ * A required `path` entry that does not exist: a problem (exit 1), since the command would
+ * otherwise run with whatever PATH finds instead (a system python3 instead of the venv's).
+ */
 export const missingPathEntry = (dir: string): CheckResult => ({
-  name: 'path', ok: true, warning: true, detail: `${dir} does not exist, left off PATH`,
-  fix: /node_modules[\\/]\.bin$/.test(dir) ? 'install the connector\'s dependencies (npm ci in its directory)' : 'create it, or remove it from the manifest\'s "path"',
+  name: 'path', ok: false, exitCode: ExitCode.failure, detail: `the manifest's path entry ${dir} ${whyNotADirectory(dir)}`,
+  fix: /node_modules[\\/]\.bin$/.test(dir) ? 'install the connector\'s dependencies (npm ci in its directory)'
+    // The shim expands neither $NAME nor ~ (a shell would): they stay literal text.
+    : /\$|(^|[\\/])~([\\/]|$)/.test(dir) ? 'the shim does not expand $NAME or ~: write {env:NAME} (or {env:NAME:-default}) in the manifest'
+      : 'create it, or mark it optional in the manifest\'s "path": {"dir": "...", "optional": true}',
 });
+
+/** "does not exist", or what is there instead: a link to a missing target (named), or a file. */
+function whyNotADirectory(dir: string): string {
+  try {
+    if (!fs.lstatSync(dir).isSymbolicLink()) return 'is not a directory';
+    const target = fs.readlinkSync(dir);
+    return fs.existsSync(dir) ? `is a link to ${target}, which is not a directory` : `is a link to ${target}, which does not exist`;
+  } catch {
+    return 'does not exist';
+  }
+}
 
 export async function checkPortFree(port: number, host: string | undefined): Promise<CheckResult> {
   // Another shim starting at the same moment holds a free port for its own probe (bind, listen,

@@ -1,0 +1,4 @@
+// Exit codes 128..191 pass through the shim in every mode (see test/exit-code-range.mjs).
+import { exitCodesPassThrough } from './exit-code-range.mjs';
+
+exitCodesPassThrough(128, 191);
