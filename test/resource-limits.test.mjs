@@ -9,13 +9,13 @@ import { seaShim, run, tempDir, freePort, shellWord } from './helpers.mjs';
 const sea = seaShim();
 const skip = sea ? false : 'dist/ndc-shim-linux-x64 is not built';
 
-// 21-24 are the limits at which, with fds 0-2 only, the runtime starts and our code then runs out
+// 21-27 are the limits at which, with fds 0-2 only, the runtime starts and our code then runs out
 // (reading the manifest, probing the port, starting the child in supervise mode).
 for (const flags of [[], ['--no-exec']]) {
   test(`sea${flags.length ? ' --no-exec' : ''}: ulimit -n just above what the runtime needs: one line naming the limit, exit 1, never a manifest error`, { skip }, async () => {
     const dir = tempDir();
     const port = await freePort();
-    for (const limit of [21, 22, 23, 24]) {
+    for (const limit of [21, 22, 23, 24, 25, 26, 27]) {
       const line = `ulimit -c 0; ulimit -n ${limit}; exec ${[sea.command[0], ...flags, 'start', '--', 'true'].map(shellWord).join(' ')}`;
       const { code, stderr } = await run('bash', ['-c', line], { cwd: dir, env: { ...process.env, HASURA_CONNECTOR_PORT: String(port) } });
       if (code === 0) continue; // enough for this path
