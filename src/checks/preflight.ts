@@ -1,6 +1,6 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
-import { ExitCode, ShimError, configError, describeErrno } from '../errors';
+import { ExitCode, ShimError, configError, describeErrno, openFilesLimitError } from '../errors';
 import { danglingLinkTarget } from '../links';
 import { readEnv, type OsFamily } from '../platform';
 import type { Directories } from '../resolution';
@@ -171,6 +171,8 @@ export async function checkPortFree(port: number, host: string | undefined): Pro
   }
   const name = 'port';
   if (!error) return { name, ok: true, detail: `${port} is free` };
+  const limited = openFilesLimitError(error);
+  if (limited) return { name, ok: false, detail: limited.message, fix: limited.fix, exitCode: limited.exitCode };
   if (error === 'EADDRINUSE') {
     return { name, ok: false, detail: `port ${port} is already in use: something else holds it`,
       fix: 'stop that process, or give this connector another port with --port or HASURA_CONNECTOR_PORT', exitCode: ExitCode.failure };

@@ -1,7 +1,7 @@
 /** doctor, metadata and health: the commands that answer instead of launching. */
 import * as http from 'node:http';
 import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
-import { ExitCode, ShimError, configError, describeError, oneLine } from '../errors';
+import { ExitCode, ShimError, configError, describeError, oneLine, openFilesLimitError } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
 import { commandsOnAnyPlatform, manifestForPlatform } from '../manifest';
@@ -114,6 +114,8 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
       writeOut(`healthy: ${url} answered ${status}\n`);
       return 0;
     }
+    const limited = typeof status === 'string' ? openFilesLimitError(status) : undefined;
+    if (limited) throw limited;
     if (Date.now() + HEALTH_POLL_MS >= deadline) {
       const what = typeof status === 'number' ? `answered ${status}` : status === 'timed out' ? `timed out (no complete answer within ${HEALTH_ATTEMPT_MS / 1000}s)` : `is unreachable (${status})`;
       logger.error(`${url} ${what}${commandLine.waitSeconds ? ` after waiting ${commandLine.waitSeconds}s` : ''}; check that the connector is running on that port (--port / HASURA_CONNECTOR_PORT), or wait longer with --wait`);

@@ -311,7 +311,8 @@ class Supervisor {
       this.connectorRunning = true;
       return true;
     }
-    const channel = this.child.stdio[EXEC_HELPER_FD] as Socket | null;
+    // No stdio at all when spawn failed with EMFILE/ENFILE (Node then emits 'error' without setting it up).
+    const channel = this.child.stdio?.[EXEC_HELPER_FD] as Socket | null | undefined;
     if (!channel) {
       this.connectorRunning = true;
       return true;
