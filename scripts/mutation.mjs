@@ -46,7 +46,7 @@ export const MUTANTS = [
     what: 'HASURA_PLUGIN_LOG_LEVEL ignored', tests: ['test/log-level.test.mjs'] },
 
   // The child's environment.
-  { id: 'defaults-override', area: 'environment', file: 'src/environment.ts', find: 'if (env[key] === undefined) assign(name, value);', replace: 'assign(name, value);',
+  { id: 'defaults-override', area: 'environment', file: 'src/environment.ts', find: 'if (!Object.hasOwn(env, key)) assign(name, value);', replace: 'assign(name, value);',
     what: "env files and the manifest's env override inherited variables instead of filling what is unset", tests: ['test/environment.test.mjs', 'test/child-environment.test.mjs'] },
   { id: 'internal-variables-kept', area: 'environment', file: 'src/environment.ts', find: '    if (key in env) {\n      delete env[key];', replace: '    if (key in env && false) {\n      delete env[key];',
     what: "the shim's internal variables reach the child", tests: ['test/environment.test.mjs', 'test/child-environment.test.mjs'] },
@@ -57,10 +57,10 @@ export const MUTANTS = [
   { id: 'sigpipe-inherited', area: 'launch', file: 'src/launch/exec.ts', find: "RUNTIME_IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGPIPE', 'SIGXFSZ'];", replace: "RUNTIME_IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGXFSZ'];",
     what: "exec: the child inherits the runtime's ignored SIGPIPE", tests: ['test/child-signals.test.mjs'] },
   { id: 'tini-without-g', area: 'launch', file: 'src/launch/init.ts', find: "['ndc-shim-init', '-g', '--',", replace: "['ndc-shim-init', '--',",
-    what: 'the embedded tini started without -g (signals reach the connector only, not its group)', tests: ['test/container.test.mjs'] },
+    what: 'the embedded tini started without -g (signals reach the connector only, not its group)', tests: ['test/container.test.mjs', 'test/pid1-hostile.test.mjs'] },
   { id: 'stdio-mode-not-restored', area: 'launch', file: 'src/stdio.ts', find: '  stream._handle?.setBlocking?.(blocking);', replace: '  void stream;',
     what: 'fds 0-2 are not put back in the mode they were received in', tests: ['test/child-stdio.test.mjs'] },
-  { id: 'exit-status-0-warning-always', area: 'launch', file: 'src/launch/supervise.ts', find: "if (code === 0 && plan.command === 'start') {", replace: "if (plan.command === 'start') {",
+  { id: 'exit-status-0-warning-always', area: 'launch', file: 'src/launch/supervise.ts', find: "if (code === 0 && this.plan.command === 'start') {", replace: "if (this.plan.command === 'start') {",
     what: 'supervise warns that the connector exited with 0 whatever its status', tests: ['test/exit-codes.test.mjs', 'test/log-level.test.mjs'] },
 
   // Signals.
@@ -68,7 +68,7 @@ export const MUTANTS = [
     what: 'SIGABRT not forwarded to the child', tests: ['test/signals.test.mjs'] },
   { id: 'sigchld-forwarded', area: 'signal', file: 'src/platform.ts', find: "[...common, 'SIGPWR', 'SIGSTKFLT']", replace: "[...common, 'SIGPWR', 'SIGSTKFLT', 'SIGCHLD']",
     what: "SIGCHLD (about the shim's own children) forwarded", tests: ['test/signals.test.mjs'] },
-  { id: 'no-signal-death', area: 'signal', file: 'src/launch/supervise.ts', find: '        if (signal) return dieBySignal(signal, facts, logger);', replace: '        if (signal) process.exit(128 + (signal === \'SIGTERM\' ? 15 : 1));',
+  { id: 'no-signal-death', area: 'signal', file: 'src/launch/supervise.ts', find: '    if (signal) return this.dieBySignal(signal);', replace: '    if (signal) process.exit(128 + (signal === \'SIGTERM\' ? 15 : 1));',
     what: "supervise exits with a code instead of dying by the child's signal", tests: ['test/exit-codes.test.mjs'] },
   { id: 'fallback-code-wrong', area: 'signal', file: 'src/launch/supervise.ts', find: '  const code = 128 + signalNumber(signal);', replace: '  const code = 1;',
     what: 'the 128+N fallback (core-dumping signals, PID 1) exits 1', tests: ['test/exit-codes.test.mjs', 'test/spec-promises.test.mjs'] },
@@ -78,12 +78,12 @@ export const MUTANTS = [
   // The process tree and the lifeline.
   { id: 'tree-start-time-ignored', area: 'tree', file: 'src/launch/tree.ts', find: "if (facts.platform === 'linux') return entries.filter((entry) => readLinuxEntry(entry.pid)?.identity === entry.identity);",
     replace: "if (facts.platform === 'linux') return entries.filter((entry) => readLinuxEntry(entry.pid) !== undefined);",
-    what: 'Linux: a recycled PID (another start time) is signalled', tests: ['test/supervise-tree.test.mjs', 'test/signals.test.mjs'] },
-  { id: 'tree-not-frozen', area: 'tree', file: 'src/launch/tree.ts', find: "const FREEZING: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGKILL']);", replace: 'const FREEZING: ReadonlySet<NodeJS.Signals> = new Set([]);',
+    what: 'Linux: a recycled PID (another start time) is signalled', tests: ['test/tree-ps.test.mjs', 'test/supervise-tree.test.mjs', 'test/signals.test.mjs'] },
+  { id: 'tree-not-frozen', area: 'tree', file: 'src/launch/tree.ts', find: "const FREEZING: ReadonlySet<Signal> = new Set(['SIGTERM', 'SIGKILL']);", replace: 'const FREEZING: ReadonlySet<Signal> = new Set([]);',
     what: 'the tree is not frozen before SIGTERM/SIGKILL', tests: ['test/supervise-tree.test.mjs'] },
-  { id: 'lifeline-not-started', area: 'lifeline', file: 'src/launch/supervise.ts', find: 'if (realFileSystem.isExecutable(shell)) lifeline =', replace: 'if (realFileSystem.isExecutable(shell) && false) lifeline =',
+  { id: 'lifeline-not-started', area: 'lifeline', file: 'src/launch/supervise.ts', find: 'if (realFileSystem.isExecutable(shell)) this.lifeline =', replace: 'if (realFileSystem.isExecutable(shell) && false) this.lifeline =',
     what: 'no lifeline: a SIGKILLed shim leaves the connector running', tests: ['test/supervise-tree.test.mjs', 'test/spec-promises.test.mjs'] },
-  { id: 'lifeline-grace-in-ticks', area: 'lifeline', file: 'src/launch/lifeline.ts', find: 'const ticks = Math.max(0, Math.ceil((graceSeconds * 1000) / POLL_MS));', replace: 'const ticks = Math.max(0, Math.ceil((graceSeconds * 4000) / POLL_MS));',
+  { id: 'lifeline-grace-in-ticks', area: 'lifeline', file: 'src/launch/lifeline.ts', find: 'const grace = Math.max(0, graceSeconds);', replace: 'const grace = Math.max(0, graceSeconds * 4);',
     what: "the lifeline's grace four times too long", tests: ['test/tree-ps.test.mjs', 'test/supervise-tree.test.mjs'] },
 
   // Redaction.
@@ -197,24 +197,41 @@ async function main() {
   }
   const survived = results.filter((result) => result.outcome === 'survived');
   console.log(`\n${results.filter((result) => result.outcome.startsWith('caught')).length} caught, ${survived.length} survived, of ${results.length}`);
-  if (options.report) writeFileSync(join(root, options.report), report(results, chosen.length === MUTANTS.length));
+  if (options.report) {
+    const file = join(root, options.report);
+    writeFileSync(file, report(results, chosen.length === MUTANTS.length, existsSync(file) ? readFileSync(file, 'utf8') : ''));
+  }
   process.exitCode = survived.length || stale.length ? 1 : 0;
 }
 
-function report(results, all) {
+/** The report: this run's results, and the rows of an earlier report for the mutants not run this time. */
+function report(results, all, previous) {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const row = ({ mutant, outcome, detail, tests }) => `| \`${mutant.id}\` | ${mutant.area} | ${mutant.what} | ${(tests ?? mutant.tests).map((test) => test.replace(/^test\//, '')).join(', ')} | ${outcome}${detail ? ` (${detail.replace(/\|/g, '\\|').slice(0, 200)})` : ''} | ${date} |`;
+  const earlier = new Map();
+  for (const line of previous.split('\n')) {
+    const id = /^\| `([\w-]+)` \|/.exec(line)?.[1];
+    if (id && MUTANTS.some((mutant) => mutant.id === id) && !results.some((result) => result.mutant.id === id)) earlier.set(id, line);
+  }
+  const rows = MUTANTS.map((mutant) => {
+    const result = results.find((r) => r.mutant === mutant);
+    return result ? row(result) : earlier.get(mutant.id) ?? `| \`${mutant.id}\` | ${mutant.area} | ${mutant.what} | ${mutant.tests.map((test) => test.replace(/^test\//, '')).join(', ')} | not run | |`;
+  });
+  const outcomes = rows.map((line) => line.split(' | ')[4] ?? '');
   const lines = [
     '# Mutation run',
     '',
-    `Last run: ${date} UTC, \`npm run test:mutation\` (scripts/mutation.mjs): each mutant is one planted bug in src/, built into`,
-    'the linux-x64 executable in a temporary copy of the repository, then the test files listed for it are run.',
-    `${all ? 'Every mutant was run.' : `Run: ${results.length} of ${MUTANTS.length} mutants (the others were not run this time: ${MUTANTS.filter((mutant) => !results.some((result) => result.mutant === mutant)).map((mutant) => `\`${mutant.id}\``).join(', ')}).`}`,
+    '`npm run test:mutation` (scripts/mutation.mjs) plants one bug at a time in src/, builds the linux-x64 executable',
+    'from it in a temporary copy of the repository, and runs the test files listed for it. A mutant is caught when',
+    'one of them fails. Each row says when it was last run; `not run` rows have not been run yet.',
     '',
-    `Caught: ${results.filter((result) => result.outcome.startsWith('caught')).length}; survived: ${results.filter((result) => result.outcome === 'survived').length}.`,
+    `Last run: ${date} UTC, ${all ? 'every mutant' : `${results.length} of ${MUTANTS.length} mutants (${results.map((result) => `\`${result.mutant.id}\``).join(', ')})`}.`,
     '',
-    '| mutant | area | the bug | tests run | outcome |',
-    '|---|---|---|---|---|',
-    ...results.map(({ mutant, outcome, detail, tests }) => `| \`${mutant.id}\` | ${mutant.area} | ${mutant.what} | ${(tests ?? mutant.tests).map((test) => test.replace(/^test\//, '')).join(', ')} | ${outcome}${detail ? ` (${detail.replace(/\|/g, '\\|').slice(0, 200)})` : ''} |`),
+    `In this table: caught ${outcomes.filter((o) => o.startsWith('caught')).length}, survived ${outcomes.filter((o) => o.startsWith('survived')).length}, not run ${outcomes.filter((o) => o.startsWith('not run')).length}, of ${MUTANTS.length}.`,
+    '',
+    '| mutant | area | the bug | tests run | outcome | run (UTC) |',
+    '|---|---|---|---|---|---|',
+    ...rows,
     '',
   ];
   return lines.join('\n');

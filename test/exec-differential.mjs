@@ -335,6 +335,36 @@ function corpus(root) {
   add('binfmt_misc entry by extension', { file: file(join(bin, 'prog.ndcx'), 'anything\n'), wrap: binfmt, binfmt: true });
   add('binfmt_misc entry for an ELF of another machine', { file: join(bin, 'foreign'), wrap: binfmt, binfmt: true });
 
+  // --- Malformed ELF headers (helper `signals`, issue 19 item 1) -----------------------------------
+  // Headers the pre-exec check may accept but the kernel refuses (ENOEXEC and kin): supervise mode
+  // spawned through libc's execvp, which hands an ENOEXEC file to /bin/sh as a script (`Syntax
+  // error`, exit 2). Every mode must end as the kernel says: one line and 126.
+  {
+    const elf = () => Buffer.from(readFileSync('/bin/true'));
+    const patched = (name, edit) => { const bytes = elf(); edit(bytes); return file(join(bin, name), bytes); };
+    const ELF64 = elf()[4] === 2;
+    const PHENTSIZE = ELF64 ? 54 : 42;
+    const PHNUM = ELF64 ? 56 : 44;
+    const PHOFF = ELF64 ? 32 : 28;
+    add('malformed ELF: e_phentsize 0x30', { file: patched('bad-phentsize', (b) => b.writeUInt16LE(0x30, PHENTSIZE)) });
+    add('malformed ELF: e_phentsize 0', { file: patched('zero-phentsize', (b) => b.writeUInt16LE(0, PHENTSIZE)) });
+    add('malformed ELF: e_phnum 0', { file: patched('zero-phnum', (b) => b.writeUInt16LE(0, PHNUM)) });
+    add('malformed ELF: e_phnum 0xffff', { file: patched('huge-phnum', (b) => b.writeUInt16LE(0xffff, PHNUM)) });
+    add('malformed ELF: program headers past the end of the file', {
+      file: patched('phoff-past-end', (b) => { if (ELF64) b.writeBigUInt64LE(BigInt(b.length - 8), PHOFF); else b.writeUInt32LE(b.length - 8, PHOFF); }),
+    });
+    const whole = elf();
+    const tableEnd = (ELF64 ? Number(whole.readBigUInt64LE(PHOFF)) : whole.readUInt32LE(PHOFF)) + whole.readUInt16LE(PHENTSIZE) * whole.readUInt16LE(PHNUM);
+    add('malformed ELF: program headers cut short', { file: file(join(bin, 'phdrs-cut'), whole.subarray(0, tableEnd - 10)) });
+    if (ECHO_LOADER) {
+      file(join(ctx, 'ld-text'), 'not an ELF loader at all\n');
+      add('malformed ELF: PT_INTERP a text file', { file: file(join(bin, 'echo-textld'), echoWithLoader('./ld-text')) });
+      file(join(ctx, 'ld-garbage'), Buffer.from('\x7fELF\x02\x01\x01 truncated', 'latin1'));
+      add('malformed ELF: PT_INTERP a truncated ELF', { file: file(join(bin, 'echo-garbageld'), echoWithLoader('./ld-garbage')) });
+    }
+  }
+  // --- end of the malformed ELF block ----------------------------------------------------------
+
   return cases.filter((c) => (c.user !== 'nobody' || asNobody) && (c.binfmt ? canBinfmt : !c.wrap || canUnshare) && (!c.root || isRoot));
 }
 

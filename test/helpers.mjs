@@ -65,8 +65,18 @@ after(() => {
   for (const pid of tracked) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs) removeTree(dir);
 });
+
+/** Removes a test's directory, including directories a test made unreadable or unsearchable (as a normal user, rm needs them back). */
+function removeTree(dir) {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    spawnSync('chmod', ['-R', 'u+rwX', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function tempDir(prefix = 'ndc-shim-test-') {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));

@@ -3,7 +3,9 @@
  * or a terminal reach the connector directly and its exit status is the parent's to see; nothing
  * of the shim stays resident.
  */
-import { failure, launchFailure, type ShimError } from '../errors';
+import { describeError, failure, launchFailure, type ShimError } from '../errors';
+import type { Logger } from '../logging';
+import { endByBrokenPipe, isBrokenPipe } from '../output';
 import type { LaunchPlan } from '../plan';
 import { restoreStdio } from '../stdio';
 
@@ -31,6 +33,20 @@ export function prepareForExec(): void {
 }
 
 const caughtForExec = () => {};
+
+/**
+ * A failed exec cannot be thrown past (see replaceProcess): it ends the shim from where it is,
+ * as main() would (a closed stderr: by SIGPIPE), and nothing may escape it.
+ */
+export const exitOnLaunchFailure = (logger: Logger) => (error: ShimError): never => {
+  const { line, exitCode } = describeError(error);
+  try {
+    logger.error(line);
+  } catch (failed) {
+    if (isBrokenPipe(failed)) endByBrokenPipe();
+  }
+  process.exit(exitCode);
+};
 
 /** The exec failed: SIGPIPE is the shim's own again, so its error line into a closed pipe ends it as anywhere else. */
 function undoPrepareForExec(): void {

@@ -12,7 +12,7 @@
  * writable tmpfs, a noexec /tmp), the caller supervises with Node as before, after one warning.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +21,8 @@ import type { LaunchPlan } from '../plan';
 import type { PlatformFacts } from '../platform';
 import type { ShimError } from '../errors';
 import { prepareForExec, replaceProcess } from './exec';
+import { initChildArgs } from './init-exec';
+import type { Logger } from '../logging';
 
 /** Asset key of the static init, as scripts/build.mjs embeds it (brotli-compressed). */
 export const INIT_ASSET = 'init.br';
@@ -33,6 +35,8 @@ interface InitContext {
   shimArgs: string[];
   /** --kill-after was given explicitly. */
   killAfterGiven: boolean;
+  /** How the shim logs: the init's child reports a failed exec the same way. */
+  logger: Logger;
   /** Ends the shim with the error's line and exit code (the exec failed after every check). */
   fail: (error: ShimError) => never;
 }
@@ -42,7 +46,7 @@ interface InitContext {
  * warning line of the fallback. Every check happens before the exec: past it, a failure can only
  * end the shim (see replaceProcess), not fall back.
  */
-export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killAfterGiven, fail }: InitContext): string {
+export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killAfterGiven, logger, fail }: InitContext): string {
   if (facts.platform !== 'linux' || typeof (process as { execve?: unknown }).execve !== 'function' || !isSingleExecutable()) return 'only the Linux executables embed an init';
   let binary: Buffer;
   try {
@@ -60,9 +64,11 @@ export function execInit(plan: LaunchPlan, { facts, selfCommand, shimArgs, killA
   }
   prepareForExec(); // the connector must not inherit the runtime's ignored SIGPIPE, or a non-blocking stdout
   // -g: signals go to the connector's whole process group (a launcher's server included).
+  // The init's child is the shim again, which execs the connector in its place (see init-exec.ts):
+  // an exec the kernel refuses is then reported as in every other mode, not by the init.
   const args = killAfterGiven
     ? ['ndc-shim-init', '--', ...selfCommand, '--no-exec', ...shimArgs]
-    : ['ndc-shim-init', '-g', '--', plan.executable, ...plan.argv.slice(1)];
+    : ['ndc-shim-init', '-g', '--', ...selfCommand, ...initChildArgs(logger.settings.format, logger.settings.level, plan.executable, plan.argv)];
   return replaceProcess(file, args, killAfterGiven ? process.env as Record<string, string> : plan.env, fail);
 }
 
@@ -88,9 +94,16 @@ function installInit(binary: Buffer): string | { reason: string } {
       const stat = fs.lstatSync(dir);
       if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) throw new Error(`${dir} is not a private directory`);
       if (!sameContent(file, binary)) {
-        const temporary = `${file}.${process.pid}`;
-        fs.writeFileSync(temporary, binary, { mode: 0o700 });
-        fs.renameSync(temporary, file);
+        // Unique across PID namespaces too: every container's shim is PID 1, and containers may share a TMPDIR.
+        const temporary = `${file}.${process.pid}-${randomBytes(6).toString('hex')}`;
+        try {
+          fs.writeFileSync(temporary, binary, { mode: 0o700 });
+          fs.renameSync(temporary, file);
+        } catch (error) {
+          // A full file system (ENOSPC) must not keep a truncated copy, nor stay full because of it.
+          fs.rmSync(temporary, { force: true });
+          throw error;
+        }
       }
       // X_OK fails on a noexec mount; a trial run catches the rest (a binary the kernel cannot run
       // here, as under an emulator without binfmt_misc), before an exec that would abort.

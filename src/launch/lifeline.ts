@@ -9,13 +9,13 @@
  * what is left after the grace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Entry } from './tree';
+import { processTools, type Entry } from './tree';
 
 /** $0 of the lifeline's shell: how it shows in `ps`. */
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
-const POLL_MS = 10;
 
-// $1: ticks of 10 ms before SIGKILL; $2: "ps" to use `ps` even where /proc exists (tests). stdin: the
+// $1: the grace before SIGKILL, in seconds; $2: "ps" to use `ps` even where /proc exists (tests);
+// $3: the grace rounded up to whole seconds, for a `sleep` without fractions; $4: `ps`, by absolute path. stdin: the
 // child's PID, then "pid/start" words of descendants the shim still waits for after the child ended
 // (theirs would be out of the child's tree by then), then "done" or end of file. It reads to the end
 // before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
@@ -29,17 +29,29 @@ const POLL_MS = 10;
 // lists, or a whole-system snapshot where they are missing; `freeze` stops the
 // tree with SIGSTOP until a snapshot finds no new process, so that nothing forks out of reach
 // between the snapshot and the signal (a dying parent's new child would be reparented away).
+// `readstat F` sets $s to the fields of /proc/PID/stat after the command name, which may hold
+// anything, a newline included: they follow the last ") " of the last line. Nothing is looked up
+// in PATH or the working directory: `sleep` and `ps` by absolute path, the rest builtins.
+// The grace is wall-clock time: a background `sleep` of the grace, whatever each poll costs.
 const SCRIPT = `
-ticks=$1
+grace=$1; whole=$3; ps=$4
 proc=; [ "$2" != ps ] && [ -r /proc/self/stat ] && proc=1
+readstat() {
+  s=
+  [ -r "$1" ] || return 1
+  while IFS= read -r l; do s=$l; done 2>/dev/null <"$1"
+  case $s in *") "*) s=\${s##*) }; return 0;; esac
+  return 1
+}
+nap() { /bin/sleep 0.01 2>/dev/null || /bin/sleep 1; }
 ident() {
   id=
   if [ -n "$proc" ]; then
-    read -r s 2>/dev/null </proc/$1/stat || return 0
-    s=\${s##*) }; set -- $s
+    readstat /proc/$1/stat || return 0
+    set -- $s
     [ "$1" = Z ] || id=\${20}
   else
-    set -- $(ps -o stat=,lstart= -p "$1" 2>/dev/null)
+    set -- $("$ps" -o stat=,lstart= -p "$1" 2>/dev/null)
     case $1 in ''|Z*) ;; *) shift; IFS=_; id="$*"; unset IFS;; esac
   fi
 }
@@ -47,12 +59,12 @@ snapshot() {
   table=
   if [ -n "$proc" ]; then
     for f in /proc/[0-9]*/stat; do
-      read -r s 2>/dev/null <"$f" || continue
-      p=\${s%% *}; s=\${s##*) }; set -- $s
+      readstat "$f" || continue
+      p=\${f#/proc/}; p=\${p%/stat}; set -- $s
       [ "$1" = Z ] || table="$table $p/$2/\${20}"
     done
   else
-    table=$(ps -A -o pid=,ppid=,stat=,lstart= 2>/dev/null | while read -r p pp st rest; do
+    table=$("$ps" -A -o pid=,ppid=,stat=,lstart= 2>/dev/null | while read -r p pp st rest; do
       case $st in Z*) ;; *) set -- $rest; IFS=_; printf ' %s/%s/%s' "$p" "$pp" "$*"; unset IFS;; esac
     done)
   fi
@@ -115,33 +127,36 @@ alive() {
   return 1
 }
 stop() {
+  /bin/sleep 0.01 2>/dev/null || grace=$whole
+  /bin/sleep "$grace" </dev/null 2>/dev/null & timer=$!
+  ident "$timer"; timed=$id
   freeze
   signal_tree TERM
   signal_tree CONT
-  n=0
   while alive; do
-    if [ "$n" -ge "$ticks" ]; then
+    ident "$timer"
+    if [ "$id" != "$timed" ] || [ -z "$timed" ]; then
       freeze
       signal_tree KILL
       return 0
     fi
-    sleep 0.01 2>/dev/null || { sleep 1; n=$((n + 99)); }
-    n=$((n + 1))
+    nap
   done
+  kill "$timer" 2>/dev/null
 }
 orphan() {
   [ -n "$group" ] || return 0
   n=0
   while :; do
-    read -r s </proc/$$/stat; s=\${s##*) }; set -- $s
+    readstat /proc/$$/stat; set -- $s
     [ "$2" != "$shim" ] && break
     n=$((n + 1)); [ "$n" -gt 200 ] && return 0
-    sleep 0.01 2>/dev/null || sleep 1
+    nap
   done
   reaper=$2; found=
   for f in /proc/[0-9]*/stat; do
-    read -r s 2>/dev/null <"$f" || continue
-    p=\${s%% *}; s=\${s##*) }; set -- $s
+    readstat "$f" || continue
+    p=\${f#/proc/}; p=\${p%/stat}; set -- $s
     if [ "$1" != Z ] && [ "$2" = "$reaper" ] && [ "$3" = "$group" ] && [ "$p" != $$ ] && [ "\${20}" -ge "$born" ] && [ "\${20}" -le $((born + 10)) ]; then
       found="$found $p/\${20}"; pid=$p; root=\${20}
     fi
@@ -150,8 +165,8 @@ orphan() {
 }
 group=; pid=
 if [ -n "$proc" ]; then
-  read -r s </proc/$$/stat; s=\${s##*) }; set -- $s; shim=$2; born=\${20}
-  read -r s 2>/dev/null </proc/$shim/stat && { s=\${s##*) }; set -- $s; group=$3; }
+  readstat /proc/$$/stat; set -- $s; shim=$2; born=\${20}
+  readstat /proc/$shim/stat && { set -- $s; group=$3; }
 fi
 IFS= read -r pid || { pid=; orphan; exit 0; }
 case $pid in ''|*[!0-9]*) exit 0;; esac
@@ -175,15 +190,18 @@ export interface Lifeline {
 
 /**
  * Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL.
- * `processTable` 'ps' makes it use `ps` even where /proc exists, so that the branch macOS takes runs on Linux in tests.
+ * `processTable` 'ps' makes it use `ps` even where /proc exists, so that the branch macOS takes runs on Linux in tests;
+ * `ps` is its absolute path (tests give one that logs its calls).
  */
-export function startLifeline(shell: string, graceSeconds: number, processTable: 'auto' | 'ps' = 'auto'): Lifeline {
-  const ticks = Math.max(0, Math.ceil((graceSeconds * 1000) / POLL_MS));
-  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(ticks), processTable], {
+export function startLifeline(shell: string, graceSeconds: number, processTable: 'auto' | 'ps' = 'auto', ps = processTools.ps): Lifeline {
+  const grace = Math.max(0, graceSeconds);
+  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(grace), processTable, String(Math.ceil(grace)), ps], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
-    // The helper inherits no variables of the connector's: it only needs to find `ps` and `sleep`.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    // Nothing of the caller's: it runs `sleep` and `ps` by absolute path, from the root directory
+    // (which also keeps it from holding the user's directory busy).
+    cwd: '/',
+    env: { PATH: '/usr/bin:/bin' },
   });
   helper.on('error', () => { /* spawn failure: the child is still supervised while the shim lives */ });
   helper.stdin?.on('error', () => { /* the helper is gone: nothing to tell it */ });

@@ -15,6 +15,16 @@ import { procStatFields } from '../signals';
 
 export interface Entry { pid: number; ppid: number; identity: string }
 
+/** A signal by name, or by number for those Node has no name for (Linux real-time signals). */
+export type Signal = NodeJS.Signals | number;
+
+/**
+ * `ps` by absolute path: the shim never runs anything of its own through the caller's PATH or
+ * working directory (a planted `./ps` would run with the shim's rights). Tests replace it with one
+ * that logs its calls, to see that the `ps` path ran.
+ */
+export const processTools = { ps: '/bin/ps' };
+
 /** Every live process: PID, parent and start time (zombies left out: they have finished). */
 function snapshot(facts: PlatformFacts): Entry[] {
   if (facts.platform === 'linux') {
@@ -34,7 +44,7 @@ function snapshot(facts: PlatformFacts): Entry[] {
   }
   try {
     // lstart is several words: everything after the PID and PPID.
-    return execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat=,lstart='], { encoding: 'utf8', timeout: 2000 })
+    return execFileSync(processTools.ps, ['-A', '-o', 'pid=,ppid=,stat=,lstart='], { encoding: 'utf8', timeout: 2000 })
       .split('\n').map((line) => line.trim().split(/\s+/)).filter((words) => words.length > 3 && !words[2].startsWith('Z'))
       .map(([pid, ppid, , ...started]) => ({ pid: Number(pid), ppid: Number(ppid), identity: started.join(' ') }));
   } catch {
@@ -121,8 +131,18 @@ export function stillRunning(entries: Entry[], facts: PlatformFacts): Entry[] {
   return entries.filter((entry) => now.get(entry.pid) === entry.identity);
 }
 
+/** Whether `pid` is stopped (job control), from /proc on Linux and `ps` elsewhere. */
+export function isStopped(pid: number, facts: PlatformFacts): boolean {
+  if (facts.platform === 'linux') return /^[Tt]$/.test(procStatFields(pid)?.[0] ?? '');
+  try {
+    return execFileSync(processTools.ps, ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 }).trim().startsWith('T');
+  } catch {
+    return false;
+  }
+}
+
 /** Signals each of `entries` that is still the same process. */
-export function signalEntries(entries: Entry[], signal: NodeJS.Signals, facts: PlatformFacts): void {
+export function signalEntries(entries: Entry[], signal: Signal, facts: PlatformFacts): void {
   for (const entry of stillRunning(entries, facts)) {
     try {
       process.kill(entry.pid, signal);
@@ -137,7 +157,7 @@ export function signalEntries(entries: Entry[], signal: NodeJS.Signals, facts: P
  * Not SIGINT: shells catch it and wait to see whether their child dies of it, and a frozen shell
  * that sees its child survive goes on.
  */
-const FREEZING: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGKILL']);
+const FREEZING: ReadonlySet<Signal> = new Set(['SIGTERM', 'SIGKILL']);
 
 /**
  * Sends `signal` to the child (through `signalChild`, which knows whether it is still unreaped) and
@@ -151,7 +171,7 @@ const FREEZING: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGKILL']);
  * signals go to the tree as it is, taken before (a parent that dies at once would hide its
  * children) and again after signalling.
  */
-export function signalTree(childPid: number, signal: NodeJS.Signals, facts: PlatformFacts, signalChild: (signal: NodeJS.Signals) => void): Entry[] {
+export function signalTree(childPid: number, signal: Signal, facts: PlatformFacts, signalChild: (signal: Signal) => void): Entry[] {
   if (FREEZING.has(signal)) {
     signalChild('SIGSTOP');
     const known: Entry[] = [];
