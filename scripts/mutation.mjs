@@ -65,9 +65,9 @@ export const MUTANTS = [
 
   // Signals.
   { id: 'sigabrt-not-forwarded', area: 'signal', file: 'src/platform.ts', find: "'SIGSYS', 'SIGTRAP', 'SIGABRT',", replace: "'SIGSYS', 'SIGTRAP',",
-    what: 'SIGABRT not forwarded to the child', tests: ['test/signals.test.mjs'] },
+    what: 'SIGABRT not forwarded to the child', tests: ['test/forwarded-signals.test.mjs', 'test/signals.test.mjs'] },
   { id: 'sigchld-forwarded', area: 'signal', file: 'src/platform.ts', find: "[...common, 'SIGPWR', 'SIGSTKFLT']", replace: "[...common, 'SIGPWR', 'SIGSTKFLT', 'SIGCHLD']",
-    what: "SIGCHLD (about the shim's own children) forwarded", tests: ['test/signals.test.mjs'] },
+    what: "SIGCHLD (about the shim's own children) forwarded", tests: ['test/supervise-hostile.test.mjs', 'test/signals.test.mjs'] },
   { id: 'no-signal-death', area: 'signal', file: 'src/launch/supervise.ts', find: '    if (signal) return this.dieBySignal(signal);', replace: '    if (signal) process.exit(128 + (signal === \'SIGTERM\' ? 15 : 1));',
     what: "supervise exits with a code instead of dying by the child's signal", tests: ['test/exit-codes.test.mjs'] },
   { id: 'fallback-code-wrong', area: 'signal', file: 'src/launch/supervise.ts', find: '  const code = 128 + signalNumber(signal);', replace: '  const code = 1;',
