@@ -3,7 +3,7 @@
 // README "Ship your connector"), with this checkout's dist/ as the release folder (--shims) and
 // dist/packages as the default output. Targets whose executable is not built are skipped.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_TARGETS, executableName } from './build.mjs';
@@ -40,9 +40,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (manifestIndex !== -1 && !existsSync(args[manifestIndex + 1] ?? '')) fail(`manifest not found: ${args[manifestIndex + 1]}`, 1);
   const hostShim = join(root, 'dist', executableName(hostTarget()));
   if (!existsSync(hostShim)) fail(`${hostShim} is not built: run npm run build first`, 1);
+  // dist/SHA256SUMS lists the executables built from the current sources: an older one is skipped like a missing one.
+  const sums = existsSync(join(root, 'dist', 'SHA256SUMS')) ? readFileSync(join(root, 'dist', 'SHA256SUMS'), 'utf8') : '';
   const built = (targets ?? ALL_TARGETS).map(targetOf).filter((target) => {
-    if (existsSync(join(root, 'dist', executableName(target)))) return true;
-    console.log(`skipped ${DDN_PLATFORM[target]}: dist/${executableName(target)} is not built`);
+    const name = executableName(target);
+    if (existsSync(join(root, 'dist', name)) && sums.split('\n').some((line) => line.endsWith(`  ${name}`))) return true;
+    console.log(`skipped ${DDN_PLATFORM[target]}: dist/${name} is ${existsSync(join(root, 'dist', name)) ? 'older than the sources (not in dist/SHA256SUMS)' : 'not built'}`);
     return false;
   });
   if (!args.includes('--out')) args.push('--out', join(root, 'dist', 'packages'));

@@ -30,6 +30,8 @@ export interface GlobalOptions {
   killAfter?: number;
   plugin?: string;
   dryRun: boolean;
+  /** Print environment values and secrets as they are (a terminal only: see main.ts). */
+  showValues: boolean;
 }
 
 export interface CommandLine {
@@ -57,10 +59,10 @@ const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>([
   'manifest', 'connector-dir', 'plugin-dir', 'context', 'configuration', 'port', 'dotenv', 'env-file', 'log-level',
   'log-format', 'kill-after', 'plugin',
 ]);
-const FLAG_OPTIONS: ReadonlySet<string> = new Set(['no-exec', 'dry-run', 'help', 'version', 'json']);
+const FLAG_OPTIONS: ReadonlySet<string> = new Set(['no-exec', 'dry-run', 'show-values', 'help', 'version', 'json']);
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  const options: GlobalOptions = { envFiles: [], noExec: false, dryRun: false };
+  const options: GlobalOptions = { envFiles: [], noExec: false, dryRun: false, showValues: false };
   const line: CommandLine = { command: 'help', options, extraArgs: [], json: false };
   let command: CommandName | undefined;
   let wantsHelp = false;
@@ -95,6 +97,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         else if (name === 'version') wantsVersion = true;
         else if (name === 'no-exec') options.noExec = true;
         else if (name === 'dry-run') options.dryRun = true;
+        else if (name === 'show-values') options.showValues = true;
         else if (name === 'json') {
           if (command !== 'doctor') throw usageError('--json belongs to `doctor`');
           line.json = true;
@@ -130,6 +133,35 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   else if (command) line.command = command;
   else throw usageError('no command given');
   return line;
+}
+
+/**
+ * The log format the command line asks for, read without judging the rest of it: a usage error is
+ * printed in the format asked for, whether the bad argument comes before or after `--log-format`.
+ * The shim's options end where parseCommandLine's do (after `cli`, `package` and `init`, after `--`
+ * that follows the command); an option's value is skipped as it is there. When `--log-format` itself is the bad
+ * option (no value, or not pretty or json), the last good one counts, else pretty.
+ */
+export function requestedLogFormat(argv: readonly string[]): LogFormat | undefined {
+  let format: LogFormat | undefined;
+  let command: CommandName | undefined;
+  for (let index = 0; index < argv.length && command !== 'cli' && !(command && OWN_OPTIONS_COMMANDS.has(command)); index++) {
+    const arg = argv[index];
+    if (arg === '--') {
+      if (command) break;
+      continue;
+    }
+    if (arg.startsWith('--')) {
+      const equals = arg.indexOf('=');
+      const name = arg.slice(2, equals === -1 ? undefined : equals);
+      const takesValue = VALUE_OPTIONS.has(name) || (name === 'wait' && command === 'health') || (name === 'check' && command === 'metadata');
+      const value = equals !== -1 ? arg.slice(equals + 1) : takesValue ? argv[++index] : undefined;
+      if (name === 'log-format' && (value === 'pretty' || value === 'json')) format = value;
+      continue;
+    }
+    if (!arg.startsWith('-') && !command) command = COMMAND_ALIASES[arg] ?? 'help';
+  }
+  return format;
 }
 
 function applyValueOption(line: CommandLine, name: string, value: string) {

@@ -77,20 +77,30 @@ function knownFailure(error: unknown): ShimError | undefined {
 /** The one line printed for any error: cause, then the fix after "; ". One line, secrets redacted. */
 export function describeError(error: unknown): { line: string; exitCode: number } {
   const known = error instanceof ShimError ? error : knownFailure(error);
+  // Redacted before the line breaks are escaped: a private key's lines are still lines then.
   if (known) {
     const text = known.fix ? `${known.message}; ${known.fix}` : known.message;
-    return { line: redact(oneLine(text)), exitCode: known.exitCode };
+    return { line: oneLine(redact(text)), exitCode: known.exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { line: redact(oneLine(`internal error: ${message}; please report it with the command you ran`)), exitCode: ExitCode.failure };
+  return { line: oneLine(redact(`internal error: ${message}; please report it with the command you ran`)), exitCode: ExitCode.failure };
 }
 
 /**
- * Flattens line breaks so that a message stays one line, and shows other control characters as
- * \xNN: a hostile path must not drive the terminal (escape sequences) or hide part of the line.
+ * One line, the text given shown exactly: line breaks and tabs as \n, \r and \t, other control
+ * characters (escape sequences) as \xNN, and Unicode's line separators and direction overrides as
+ * \uNNNN. A path is printed as the path given, and hostile input cannot drive the terminal, start a
+ * line of its own or hide part of the line.
  */
-export const oneLine = (text: string) => escapeControls(text.replace(/\s*[\r\n]+\s*/g, ' '));
+export const oneLine = (text: string) => text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, escapeCharacter);
 
-/** Control characters but tab and newline, shown as \xNN. */
+/** Multi-line text (an answer on stdout): the same, but for tab and newline. */
 export const escapeControls = (text: string) =>
-  text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, escapeCharacter);
+
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeCharacter(char: string): string {
+  const code = char.charCodeAt(0);
+  return NAMED_ESCAPES[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}

@@ -5,6 +5,7 @@
  * silent success path of a launch pays nothing for it.
  */
 import type { LogFormat, LogLevel } from './cli';
+import { oneLine } from './errors';
 import { redact } from './redaction';
 import { loadExtras } from './libraries';
 
@@ -35,8 +36,9 @@ export function createLogger(settings: LoggerSettings): Logger {
   const write = (level: Exclude<LogLevel, 'silent'>) => (message: string) => {
     if (LEVEL_VALUES[level] < threshold) return;
     pino ??= createPino(settings);
-    // Messages may quote URIs, connection strings or JSON from the environment or the manifest.
-    pino[level](redact(message));
+    // Messages may quote URIs, connection strings or JSON from the manifest or the command line;
+    // a path with a line break or an escape sequence is shown as given, on one line.
+    pino[level](oneLine(redact(message)));
   };
   return {
     settings,

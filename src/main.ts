@@ -1,11 +1,12 @@
 /** Entry point: parse, pick the command, report any failure as one line with its exit code. */
-import { isLaunchCommand, parseCommandLine, parseLogLevel, type CommandLine, type LogLevel } from './cli';
+import { isLaunchCommand, parseCommandLine, parseLogLevel, requestedLogFormat, type CommandLine, type LogLevel } from './cli';
 import { codeCacheState } from './embedded';
-import { describeError } from './errors';
+import { describeError, usageError } from './errors';
 import { endByBrokenPipe, isBrokenPipe, writeErrorLine, writeOut } from './output';
 import { HELP_TEXT, shimVersion } from './commands/help';
 import { createLogger, type Logger, type LoggerSettings } from './logging';
 import { readEnv } from './platform';
+import { revealValues } from './redaction';
 import { guardStdio } from './stdio';
 import { INIT_CHILD_ARG } from './launch/init-exec';
 import { EXEC_HELPER_ARG, runExecHelper } from './launch/exec-helper';
@@ -50,6 +51,19 @@ function lastResort(error: unknown): never {
   process.exit(exitCode);
 }
 
+/**
+ * `--show-values`: for a person debugging at a terminal. Refused when stdout or stderr is anything
+ * else (a pipe, a file, a CI log), where secrets would be kept.
+ */
+function showValues(): void {
+  const { isatty } = require('node:tty') as typeof import('node:tty');
+  if (!isatty(1) || !isatty(2)) {
+    throw usageError('--show-values prints environment values and secrets as they are, so it works only when stdout and stderr are a terminal',
+      'run the command at a terminal, without redirecting its output, or leave --show-values out');
+  }
+  revealValues();
+}
+
 async function main(): Promise<void> {
   // The supervisor's own exec helper (see launch/exec-helper.ts): before anything touches stdio.
   if (process.argv[2] === EXEC_HELPER_ARG && process.argv.length === 3) runExecHelper();
@@ -59,10 +73,12 @@ async function main(): Promise<void> {
   const runtime = currentRuntime();
   // As PID 1, the init runs the shim again to exec the connector (see launch/init-exec.ts).
   if (runtime.args[0] === INIT_CHILD_ARG) (require('./launch/init-exec') as typeof import('./launch/init-exec')).execInitChild(runtime.args.slice(1));
-  logger = createLogger({ level: 'info', format: 'pretty', infoFd: 2 });
+  // Until the command line is judged: a usage error comes out in the format it asks for.
+  logger = createLogger({ level: 'info', format: requestedLogFormat(runtime.args) ?? 'pretty', infoFd: 2 });
   try {
     const commandLine = parseCommandLine(runtime.args);
     logger = createLogger(loggerSettings(commandLine, runtime));
+    if (commandLine.options.showValues) showValues();
     if (logger.isEnabled('debug')) logger.debug(`launch script code cache: ${codeCacheState()}`);
     const { command } = commandLine;
     if (command === 'help') writeOut(HELP_TEXT);

@@ -1,27 +1,41 @@
 /**
  * What the user asked for (--help, --version, --dry-run, doctor, metadata, health) goes to stdout
- * through `writeOut`: redacted, written synchronously, and a reader that went away (`| head -1`)
+ * through `writeOut` or `writeJson`: redacted, written synchronously, and a reader that went away (`| head -1`)
  * ends the shim quietly, as it ends `cat`.
  */
 import * as fs from 'node:fs';
 import { currentPlatform } from './platform';
-import { escapeControls } from './errors';
-import { redact } from './redaction';
+import { escapeControls, oneLine } from './errors';
+import { redact, redactDeep } from './redaction';
 
 /** The exit status a shell shows for a death by SIGPIPE (128 + 13); used where the signal cannot end the shim. */
 export const BROKEN_PIPE_STATUS = 141;
 
 export function writeOut(text: string): void {
-  const safe = escapeControls(redact(text));
+  writeText(escapeControls(redact(text)));
+}
+
+function writeText(safe: string): void {
   // A Windows console needs Node's own conversion to UTF-16; its pipes and files take bytes.
   if (currentPlatform().family === 'windows') process.stdout.write(safe);
   else writeAll(1, safe);
 }
 
+/**
+ * An answer in JSON (--dry-run, doctor --json): each string redacted on its own before the value is
+ * written, so that no pattern can cut the JSON, and the characters JSON leaves raw (DEL, C1
+ * controls, Unicode line separators) written as \uNNNN, which JSON reads back as they were.
+ */
+export function writeJson(value: unknown): void {
+  const text = JSON.stringify(redactDeep(value), null, 2)
+    .replace(/[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  writeText(`${text}\n`);
+}
+
 /** The last-resort error line, written without the logger (which may be what failed). Never throws. */
 export function writeErrorLine(line: string): void {
   try {
-    writeAll(2, `${redact(line)}\n`);
+    writeAll(2, `${oneLine(redact(line))}\n`);
   } catch { /* stderr is gone too: nothing can be said */ }
 }
 

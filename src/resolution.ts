@@ -2,6 +2,7 @@
 import { isPortNumber, type GlobalOptions } from './cli';
 import { ExitCode, ShimError, configError, describeErrno } from './errors';
 import type { Env } from './environment';
+import { foreignVirtualenv } from './links';
 import { MANIFEST_FILE_NAME } from './manifest';
 import { DEFAULT_PATHEXT, hasPathSeparator, pathFor, pathListDelimiter, readEnv, type PlatformFacts } from './platform';
 import type { ProcessLaunch } from './process-launch';
@@ -14,6 +15,8 @@ export interface FileSystemView {
   lookupError?(file: string): string | undefined;
   isExecutable(file: string): boolean;
   readText(file: string): string | undefined;
+  /** When a 'missing' file is a symbolic link whose target does not exist: that target (see links.ts). */
+  danglingLink?(file: string): string | undefined;
 }
 
 export interface Directories {
@@ -90,10 +93,20 @@ export function findExecutable({ command, baseDir, env, platform, fs }: Executab
     return ext && extensions.includes(ext) ? [file, ...withExtensions] : withExtensions;
   };
   let notRunnable: string | undefined;
+  // A link to a file that is not there is named, never passed over for a later one (a virtualenv
+  // copied from another machine would silently give way to the system's python).
+  let dangling: { file: string; target: string } | undefined;
   const firstRunnable = (file: string) => {
     for (const candidate of candidatesFor(file)) {
       const kind = fs.kind(candidate);
-      if (kind === 'missing') continue;
+      if (kind === 'missing') {
+        const target = fs.danglingLink?.(candidate);
+        if (target !== undefined) {
+          dangling = { file: candidate, target };
+          return undefined;
+        }
+        continue;
+      }
       if (kind === 'file' && (windows || fs.isExecutable(candidate))) return candidate;
       notRunnable ??= candidate;
     }
@@ -107,6 +120,7 @@ export function findExecutable({ command, baseDir, env, platform, fs }: Executab
       ? (path.isAbsolute(command) ? command : `${baseDir}/${command}`) : path.resolve(baseDir, command);
     const found = firstRunnable(file);
     if (found) return found;
+    if (dangling) throw danglingLinkError('executable not found: ', dangling, fs, platform);
     if (notRunnable) throw notRunnableError(command, notRunnable, fs);
     // A path the kernel cannot walk (a symlink loop, a file as a directory, a directory it may not
     // search, a name too long) is not "not found": a shell says 126 with the reason, and so does the shim.
@@ -122,9 +136,19 @@ export function findExecutable({ command, baseDir, env, platform, fs }: Executab
   for (const dir of searchPath) {
     const found = firstRunnable(path.join(dir, command));
     if (found) return found;
+    if (dangling) throw danglingLinkError(`command not found on PATH: ${command}: `, dangling, fs, platform);
   }
   if (notRunnable) throw notRunnableError(command, notRunnable, fs);
   throw new ShimError(`command not found on PATH: ${command}`, ExitCode.notFound, notFoundFix(command));
+}
+
+/** A command that resolved to a symbolic link whose target is missing (exit 127): named, never skipped. */
+export class DanglingLinkError extends ShimError {}
+
+function danglingLinkError(prefix: string, { file, target }: { file: string; target: string }, fs: FileSystemView, platform: PlatformFacts): ShimError {
+  const venv = foreignVirtualenv(file, fs, pathFor(platform.family));
+  return new DanglingLinkError(`${prefix}${file} is a symbolic link to ${target}, which does not exist${venv ? `, ${venv.reason}` : ''}`, ExitCode.notFound,
+    venv?.fix ?? 'point the link at an existing file (or remove it), or point the command at the real executable');
 }
 
 function notRunnableError(command: string, file: string, fs: FileSystemView): ShimError {

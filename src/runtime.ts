@@ -4,6 +4,7 @@ import { isSingleExecutable } from './embedded';
 import { ExitCode, ShimError } from './errors';
 import { NOT_UTF8, readRegularFile } from './files';
 import { loadExtras } from './libraries';
+import { danglingLinkTarget } from './links';
 import { currentPlatform, type PlatformFacts } from './platform';
 import type { FileSystemView } from './resolution';
 
@@ -65,6 +66,7 @@ export const realFileSystem: FileSystemView = {
       return undefined;
     }
   },
+  danglingLink: danglingLinkTarget,
 };
 
 /** Parses an env file with dotenv (loaded only when an env file is asked for). Never touches process.env. */

@@ -3,7 +3,7 @@
 // environment (inherited, env files, `env`, `path`) and the launch's own lookup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHIMS, runShim, tempDir } from './helpers.mjs';
 
@@ -31,11 +31,82 @@ const LAYOUTS = {
   },
 };
 
+/** A python that says its version, and otherwise runs the "connector". */
+const fakePython = (version) => `#!/bin/sh\nif [ "$1" = --version ]; then echo 'Python ${version}'; else echo CONNECTOR-RAN; fi\n`;
+/** What a virtualenv made on another machine leaves behind: links to a Python that is not here. */
+const FOREIGN_VENV = { 'venv/pyvenv.cfg': 'home = /nonexistent-build-machine/python/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n' };
+const FOREIGN_VENV_LINKS = { 'venv/bin/python3': '/nonexistent-build-machine/python/bin/python3.11', 'venv/bin/python': 'python3' };
+
+/**
+ * Items 2-4 of issue 21: links to missing targets, virtualenvs made elsewhere, the interpreter the
+ * command really runs, ranges with upper bounds. `passes`: whether start gets past its checks.
+ */
+const INTERPRETER_LAYOUTS = {
+  'venv from another machine, its python named in the command': {
+    files: { ...FOREIGN_VENV }, links: FOREIGN_VENV_LINKS, passes: false,
+    manifest: { commands: { start: ['{connectorDir}/venv/bin/python3', '-m', 'app'] } },
+  },
+  'venv from another machine first on PATH, a python later on PATH': {
+    files: { ...FOREIGN_VENV, 'bin/python3': fakePython('3.11.7') }, links: FOREIGN_VENV_LINKS, passes: false,
+    manifest: { commands: { start: ['python3', '-m', 'app'] }, path: ['{connectorDir}/venv/bin', '{connectorDir}/bin'] },
+  },
+  'dangling link first on PATH, a runnable tool later on PATH': {
+    files: { 'bin/tool': CONNECTOR }, links: { 'links/tool': '{dir}/gone/tool' }, passes: false,
+    manifest: { commands: { start: ['tool'] }, path: ['{connectorDir}/links', '{connectorDir}/bin'] },
+  },
+  'script whose #! interpreter is a dangling venv link': {
+    files: { ...FOREIGN_VENV, 'app.py': '#!{dir}/venv/bin/python3\nprint("hello")\n' }, links: FOREIGN_VENV_LINKS, passes: false,
+    manifest: { commands: { start: ['{connectorDir}/app.py'] } },
+  },
+  'venv from another machine whose python is a copy': {
+    files: { ...FOREIGN_VENV, 'venv/bin/python3': fakePython('3.11.7') }, passes: false,
+    manifest: { commands: { start: ['{connectorDir}/venv/bin/python3', '-m', 'app'] } },
+  },
+  'venv python too old, a new enough python3 on PATH': {
+    files: { 'venv/bin/python3.9': fakePython('3.9.18'), 'bin/python3': fakePython('3.11.7') }, links: { 'venv/bin/python3': 'python3.9' }, passes: false,
+    manifest: { commands: { start: ['{connectorDir}/venv/bin/python3', '-m', 'app'] }, path: ['{connectorDir}/bin'], requires: { python: '>=3.11' } },
+  },
+  'venv python new enough, an old python3 on PATH': {
+    files: { 'venv/bin/python3.11': fakePython('3.11.7'), 'bin/python3': fakePython('3.9.18') }, links: { 'venv/bin/python3': 'python3.11' }, passes: true,
+    manifest: { commands: { start: ['{connectorDir}/venv/bin/python3', '-m', 'app'] }, path: ['{connectorDir}/bin'], requires: { python: '>=3.11' } },
+  },
+  'script whose #! interpreter is too old, a new enough python3 on PATH': {
+    files: { 'old/python3': fakePython('3.9.18'), 'bin/python3': fakePython('3.11.7'), 'app.py': '#!{dir}/old/python3\n' }, passes: false,
+    manifest: { commands: { start: ['{connectorDir}/app.py'] }, path: ['{connectorDir}/bin'], requires: { python: '>=3.11' } },
+  },
+  'script with #!/usr/bin/env python3, the python3 on PATH new enough': {
+    files: { 'bin/python3': fakePython('3.11.7'), 'app.py': '#!/usr/bin/env python3\n' }, passes: true,
+    manifest: { commands: { start: ['{connectorDir}/app.py'] }, path: ['{connectorDir}/bin'], requires: { python: '>=3.11' } },
+  },
+  'python 3.12 first on PATH, requires >=3.11 <3.12': {
+    files: { 'bin/python3': fakePython('3.12.1') }, passes: false,
+    manifest: { commands: { start: ['python3', '-m', 'app'] }, path: ['{connectorDir}/bin'], requires: { python: '>=3.11 <3.12' } },
+  },
+  'python 3.12 first on PATH, requires ==3.11': {
+    files: { 'run.sh': CONNECTOR, 'bin/python3': fakePython('3.12.1') }, passes: false,
+    manifest: { commands: { start: ['{connectorDir}/run.sh'] }, path: ['{connectorDir}/bin'], requires: { python: '==3.11' } },
+  },
+  'python 3.11 on PATH, requires ~3.11': {
+    files: { 'run.sh': CONNECTOR, 'bin/python3': fakePython('3.11.7') }, passes: true,
+    manifest: { commands: { start: ['{connectorDir}/run.sh'] }, path: ['{connectorDir}/bin'], requires: { python: '~3.11' } },
+  },
+  'python 3.11 on PATH, requires >=3.11,<3.12 and 3.11.*': {
+    files: { 'run.sh': CONNECTOR, 'bin/python3': fakePython('3.11.0') }, passes: true,
+    manifest: { commands: { start: ['{connectorDir}/run.sh'] }, path: ['{connectorDir}/bin'], requires: { python: '>=3.11,<3.12' } },
+  },
+};
+Object.assign(LAYOUTS, INTERPRETER_LAYOUTS);
+
 function lay(layout) {
   const dir = tempDir();
+  const here = (text) => text.replaceAll('{dir}', dir);
   for (const [file, content] of Object.entries(layout.files)) {
     mkdirSync(join(dir, file, '..'), { recursive: true });
-    writeFileSync(join(dir, file), content, { mode: 0o755 });
+    writeFileSync(join(dir, file), here(content), { mode: 0o755 });
+  }
+  for (const [file, target] of Object.entries(layout.links ?? {})) {
+    mkdirSync(join(dir, file, '..'), { recursive: true });
+    symlinkSync(here(target), join(dir, file));
   }
   const manifest = join(dir, 'ndc-shim.json');
   writeFileSync(manifest, JSON.stringify(layout.manifest));
@@ -66,7 +137,32 @@ for (const shim of SHIMS) {
         const problems = report.checks.filter((check) => !check.ok).map((check) => `${check.detail}; ${check.fix}`);
         assert.ok(problems.some((problem) => line.endsWith(problem)), `start stopped with a line doctor reported:\n${line}\n${problems.join('\n')}`);
       }
-      assert.equal(name === 'sound' || name.startsWith('optional path entry') || name.includes('new enough, only'), startPassed, 'the layout is what its name says');
+      assert.equal(layout.passes ?? (name === 'sound' || name.startsWith('optional path entry') || name.includes('new enough, only')), startPassed, 'the layout is what its name says');
     });
   }
+}
+
+/** What start says for each broken interpreter layout: the cause, named (the same line is doctor's). */
+const START_LINES = {
+  'venv from another machine, its python named in the command':
+    /^ERROR \(ndc-shim\): executable not found: \S+\/venv\/bin\/python3 is a symbolic link to \/nonexistent-build-machine\/python\/bin\/python3\.11, which does not exist, part of a virtualenv made on another machine \(\S+pyvenv\.cfg names home \/nonexistent-build-machine\/python\/bin, which does not exist here\); recreate the virtualenv on this machine .*pip install --target/,
+  'venv from another machine first on PATH, a python later on PATH':
+    /^ERROR \(ndc-shim\): command not found on PATH: python3: \S+\/venv\/bin\/python3 is a symbolic link to \/nonexistent-build-machine\/python\/bin\/python3\.11, which does not exist, part of a virtualenv made on another machine/,
+  'dangling link first on PATH, a runnable tool later on PATH': /^ERROR \(ndc-shim\): command not found on PATH: tool: \S+\/links\/tool is a symbolic link to \S+\/gone\/tool, which does not exist; /,
+  'script whose #! interpreter is a dangling venv link': /its interpreter \S+\/venv\/bin\/python3 \(from the #! line\) is a symbolic link to \/nonexistent-build-machine\/python\/bin\/python3\.11, which does not exist, part of a virtualenv made on another machine/,
+  'venv from another machine whose python is a copy': /^ERROR \(ndc-shim\): cannot run \S+\/venv\/bin\/python3: part of a virtualenv made on another machine \(.*names home \/nonexistent-build-machine\/python\/bin, which does not exist here\); recreate/,
+  'venv python too old, a new enough python3 on PATH': /^ERROR \(ndc-shim\): python 3\.9\.18 at \S+\/venv\/bin\/python3 is too old: this connector needs python >=3\.11; install Python 3\.11 or later .*, then point the start command at it/,
+  'script whose #! interpreter is too old, a new enough python3 on PATH': /^ERROR \(ndc-shim\): python 3\.9\.18 at \S+\/old\/python3 is too old: this connector needs python >=3\.11; .*, then point the #! line of \S+\/app\.py at it/,
+  'python 3.12 first on PATH, requires >=3.11 <3.12': /^ERROR \(ndc-shim\): python 3\.12\.1 at \S+\/bin\/python3 is too new: this connector needs python >=3\.11 <3\.12; install Python matching >=3\.11 <3\.12 /,
+  'python 3.12 first on PATH, requires ==3.11': /^ERROR \(ndc-shim\): python 3\.12\.1 at \S+\/bin\/python3 is too new: this connector needs python ==3\.11; install Python matching ==3\.11 /,
+};
+
+const sea = SHIMS.find((shim) => shim.name === 'sea') ?? SHIMS[0];
+for (const [name, pattern] of Object.entries(START_LINES)) {
+  test(`${sea.name}: start names the cause: ${name}`, async () => {
+    const { args } = lay(INTERPRETER_LAYOUTS[name]);
+    const start = await runShim(sea, [...args, 'start'], { env });
+    assert.match(start.stderr.trim(), pattern);
+    assert.equal(start.code, /not found|symbolic link to/.test(start.stderr) ? 127 : /cannot run/.test(start.stderr) ? 126 : 1, start.stderr);
+  });
 }

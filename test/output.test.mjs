@@ -62,8 +62,8 @@ for (const shim of SHIMS) {
     }
     const { stdout } = await runShim(shim, ['--manifest', manifest, '--dry-run', 'start'], { env: { ...process.env, ...secrets } });
     const plan = JSON.parse(stdout);
-    assert.equal(plan.env.set.DB_PASSWORD, '<redacted>');
-    assert.equal(plan.env.set.DEFAULT_URL, 'https://u:<redacted>@127.0.0.1');
+    assert.equal(plan.env.set.DB_PASSWORD, '<hidden: 11 characters>');
+    assert.equal(plan.env.set.DEFAULT_URL, '<hidden: 31 characters>');
     assert.deepEqual(plan.argv, ['true', 'postgres://admin:<redacted>@127.0.0.1/x']);
   });
 }

@@ -43,6 +43,7 @@ test('init: one native executable per platform folder', { skip }, async () => {
   write(dir, 'common/README.md', 'hi\n');
   const { result, manifest } = await initAndRead(dir);
   assert.deepEqual(manifest.commands, { start: ['{connectorDir}/ndc-fruits', 'serve'] });
+  assert.deepEqual(manifest.os, { windows: { commands: { start: ['{connectorDir}\\ndc-fruits.exe', 'serve'] } } });
   assert.equal(manifest.name, 'ndc-fruits');
   assert.match(result.stdout, /^wrote .*ndc-shim\.json for a native connector \(ndc-fruits, in linux-x64, windows-amd64\)$/m);
   assert.match(result.stdout, /^left to fill:\n {2}- commands\.start: /m);
@@ -79,7 +80,8 @@ test('init: a Python entry point with vendored dependencies; a venv is pointed o
   write(dir, '.venv/pyvenv.cfg', 'home = /usr/bin\n');
   const { result, manifest } = await initAndRead(dir);
   assert.deepEqual(manifest.commands, { start: ['python3', '{connectorDir}/main.py', 'serve'] });
-  assert.deepEqual(manifest.env, { PYTHONUNBUFFERED: '1', PYTHONPATH: '{connectorDir}/vendor' });
+  assert.deepEqual(manifest.env, { PYTHONUNBUFFERED: '1', PYTHONPATH: { prepend: '{connectorDir}/vendor' } });
+  assert.deepEqual(manifest.os.windows.commands.start, ['python', '{connectorDir}\\main.py', 'serve']);
   assert.deepEqual(manifest.requires, { python: '>=3.11' });
   assert.match(result.stdout, /\.venv\/ is a virtualenv/);
 });

@@ -127,7 +127,7 @@ test('recipe: a Python connector with vendored dependencies and no venv', { skip
   const initialized = await run(SEA, ['init', '--from', from], { env: { PATH: tempDir() } });
   assert.equal(initialized.code, 0, initialized.stderr);
   const manifestData = JSON.parse(readFileSync(join(from, 'ndc-shim.json'), 'utf8'));
-  assert.equal(manifestData.env.PYTHONPATH, '{connectorDir}/vendor');
+  assert.deepEqual(manifestData.env.PYTHONPATH, { prepend: '{connectorDir}/vendor' });
   manifestData.commands.cli = ['python3', '{connectorDir}/main.py', 'cli'];
   const manifest = join(buildTree, 'ndc-shim.json');
   writeFileSync(manifest, JSON.stringify({ ...manifestData, name: 'ndc-python-fruits' }));

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signalEntries, signalTree, stillRunning } from '../build/launch/tree.js';
+import { processTools, signalEntries, signalTree, stillRunning } from '../build/launch/tree.js';
 import { FIXTURES, NODE, exited, isAlive, processesMatching, readIfExists, start, tempDir, track, waitFor } from './helpers.mjs';
 
 const MACOS = { family: 'posix', platform: 'darwin', execAvailable: true, isPid1: false };
@@ -25,9 +25,9 @@ function loggingPs() {
   return { dir, log, calls: () => readIfExists(log) };
 }
 
-// tree.ts runs `ps` from this process's PATH.
+// tree.ts runs `ps` by absolute path: the logging one here.
 const psForTree = loggingPs();
-process.env.PATH = `${psForTree.dir}:${process.env.PATH}`;
+processTools.ps = join(psForTree.dir, 'ps');
 
 /** Every process from /proc: pid -> { ppid, state } (the test's own view, not the code's). */
 function procTable() {
@@ -111,12 +111,30 @@ test('tree.ts with ps (macOS): a PID whose start time is not the one seen (a rec
   assert.equal((await child.done).signal, 'SIGTERM');
 });
 
+const LINUX = { family: 'posix', platform: 'linux', execAvailable: true, isPid1: false };
+const procStartTime = (pid) => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; };
+
+test('tree.ts with /proc (Linux): a PID whose start time is not the one seen (a recycled PID) is never signalled', async () => {
+  const { child } = await shellTree('exec sleep 300');
+  const seen = { pid: child.pid, ppid: process.pid, identity: procStartTime(child.pid) };
+  const recycled = { ...seen, identity: String(Number(seen.identity) - 1) };
+  const before = psForTree.calls();
+  assert.deepEqual(stillRunning([recycled], LINUX), []);
+  assert.deepEqual(stillRunning([seen], LINUX), [seen]);
+  signalEntries([recycled], 'SIGTERM', LINUX);
+  await sleep(200);
+  assert.equal(isAlive(child.pid), true, 'the other process at that PID was left alone');
+  assert.equal(psForTree.calls(), before, 'read from /proc, not ps');
+  signalEntries([seen], 'SIGTERM', LINUX);
+  assert.equal((await child.done).signal, 'SIGTERM');
+});
+
 /** Starts the stand-in shim with its lifeline on `ps`; returns it, what it wrote, and its lifeline's PID. */
 async function standIn(args, env) {
   const dir = tempDir();
   const out = join(dir, 'standin.json');
   const ps = loggingPs();
-  const standin = start(NODE, [STANDIN, out, ...args], { env: { ...process.env, PATH: `${ps.dir}:${process.env.PATH}`, LIFELINE_TABLE: 'ps', ...env } });
+  const standin = start(NODE, [STANDIN, out, ...args], { env: { ...process.env, LIFELINE_PS: join(ps.dir, 'ps'), LIFELINE_TABLE: 'ps', ...env } });
   const facts = JSON.parse(await waitFor(() => readIfExists(out), 10000, 'the stand-in to start its child'));
   const [lifeline] = spawnSync('pgrep', ['-P', String(standin.pid), '-f', 'ndc-shim-lifeline'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
   assert.ok(lifeline, 'the lifeline runs');
@@ -159,7 +177,7 @@ for (const table of ['ps', 'proc']) {
     const ps = loggingPs();
     // PID 1 of the namespace outlives the stand-in (its death would end the namespace), then the test ends it.
     const container = start('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '/bin/sh', '-c', `"$0" "$1" "$2" recycle ${mark} & wait; sleep 60`, NODE, STANDIN, out],
-      { env: { ...process.env, PATH: `${ps.dir}:${process.env.PATH}`, LIFELINE_TABLE: table === 'ps' ? 'ps' : 'auto' } });
+      { env: { ...process.env, LIFELINE_PS: join(ps.dir, 'ps'), LIFELINE_TABLE: table === 'ps' ? 'ps' : 'auto' } });
     const facts = JSON.parse(await waitFor(() => readIfExists(out), 15000, 'the stand-in to recycle its child\'s PID'));
     assert.equal(facts.decoy, facts.child, 'the decoy got the PID the child had');
     const standinLine = `^${NODE} ${STANDIN} ${out}`; // not the shell's or unshare's command line, which hold these words too

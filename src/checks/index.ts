@@ -6,7 +6,9 @@
  * nothing below imports it back (test/import-cycles.test.mjs).
  */
 import type { Runtime } from '../runtime';
-import type { ShimError } from '../errors';
+import { ExitCode, ShimError } from '../errors';
+import { foreignVirtualenv } from '../links';
+import { pathFor } from '../platform';
 import type { Directories } from '../resolution';
 import type { Requirements } from '../versions';
 import type { StartCheckInput } from './preflight';
@@ -23,14 +25,17 @@ export interface CheckedContext {
   requires: Requirements;
 }
 
-/** The checks `start` makes before launching, with the child's own environment; doctor reports the same. */
-export function startCheckInput(context: CheckedContext, port: number, runtime: Runtime): StartCheckInput {
+/**
+ * The checks `start` makes before launching, with the child's own environment; doctor reports the
+ * same. `runs`: the start command's executable, whose own runtime `requires` checks (see interpreter.ts).
+ */
+export function startCheckInput(context: CheckedContext, port: number, runtime: Runtime, runs?: string): StartCheckInput {
   return {
     directories: context.directories,
     port,
     missingPathEntries: context.missingPathEntries,
     requires: context.requires,
-    runtimeLookup: { env: context.env, platform: runtime.facts, fs: runtime.fs, readVersion: readVersionBySpawning },
+    runtimeLookup: { env: context.env, platform: runtime.facts, fs: runtime.fs, readVersion: readVersionBySpawning, runs },
   };
 }
 
@@ -46,6 +51,11 @@ export interface LaunchTarget {
 export function executableProblem(target: LaunchTarget, runtime: Runtime): ShimError | undefined {
   // Loaded when asked: the check reads files, and a dry run never needs it.
   const { checkExecutable, realExecutableView } = require('../launch/executable-check') as typeof import('../launch/executable-check');
-  return checkExecutable({ executable: target.executable, argv: target.argv, env: target.env, cwd: target.cwd,
+  const refused = checkExecutable({ executable: target.executable, argv: target.argv, env: target.env, cwd: target.cwd,
     facts: runtime.facts, arch: process.arch, fs: realExecutableView });
+  if (refused) return refused;
+  // It would start, but a virtualenv's python finds neither its standard library nor its packages
+  // where the virtualenv was made: named here rather than as the connector's ImportError.
+  const venv = foreignVirtualenv(target.executable, runtime.fs, pathFor(runtime.facts.family));
+  return venv && new ShimError(`cannot run ${target.executable}: ${venv.reason}`, ExitCode.notExecutable, venv.fix);
 }

@@ -7,8 +7,9 @@ import { redact } from '../redaction';
 import { ExitCode } from '../errors';
 import { pathFor, pythonCommands, readEnv, type PlatformFacts } from '../platform';
 import type { ProcessLaunch } from '../process-launch';
-import { findExecutable, launchFor, type FileSystemView } from '../resolution';
+import { DanglingLinkError, findExecutable, launchFor, type FileSystemView } from '../resolution';
 import { checkVersionRange, parseRuntimeVersion, parseVersionFloor, parseVersionRange, type Requirements, type RuntimeName } from '../versions';
+import { runtimeThatRuns } from './interpreter';
 import type { CheckResult } from './result';
 
 const VERSION_ARGS: Record<RuntimeName, string[]> = { node: ['--version'], python: ['--version'], java: ['-version'] };
@@ -34,6 +35,8 @@ export interface RuntimeLookup {
   platform: PlatformFacts;
   fs: FileSystemView;
   readVersion: VersionReader;
+  /** The file the start command runs: when it is (or its #! line names) a runtime of `requires`, that one is checked. */
+  runs?: string;
 }
 
 interface Candidate {
@@ -72,6 +75,29 @@ function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup
   const problem = (detail: string, fixText = fix): CheckResult => ({ name, ok: false, detail, fix: fixText, exitCode: ExitCode.failure });
   const needs = `this connector needs ${runtime} ${floor}`;
 
+  /** The verdict on one runtime file, or why it is unusable (it printed no version). */
+  const judge = (file: string, args: string[], where: string): CheckResult | string => {
+    const result = lookup.readVersion(launchFor(file, [...args, ...VERSION_ARGS[runtime]], lookup), lookup.env);
+    const version = 'output' in result ? parseRuntimeVersion(runtime, result.output) : undefined;
+    if (!version) {
+      const why = 'error' in result ? result.error : `exit ${result.status}${firstLine(result.output) ? `: ${firstLine(result.output)}` : ', no output'}`;
+      return `${where} printed no ${runtime} version (${why})`;
+    }
+    const verdict = checkVersionRange(version.parts, range);
+    if (verdict !== 'ok') return problem(`${runtime} ${version.text} at ${where} is ${verdict}: ${needs}`);
+    return { name, ok: true, detail: `${runtime} ${version.text} at ${where} (needs ${floor})` };
+  };
+
+  // The interpreter that runs is the one checked: the start command's own runtime, when it has one.
+  const own = lookup.runs === undefined ? undefined : runtimeThatRuns(runtime, lookup.runs, lookup);
+  if (own) {
+    // Where to put a better one is not PATH here: the command (or its #! line) names this very file.
+    const ownFix = `${fix.replace(/ and put it first on PATH.*$| and set JAVA_HOME.*$/, '')}, then point ${own.via} at it (a virtualenv: recreate it with that ${runtime})`;
+    const verdict = judge(own.file, [], own.file);
+    if (typeof verdict === 'string') return problem(`${needs}, but ${verdict}`, ownFix);
+    return verdict.ok ? verdict : { ...verdict, fix: ownFix };
+  }
+
   // Java: JAVA_HOME, when set, is what JVM launchers use first; a JAVA_HOME without a java is a broken set-up.
   const javaHome = runtime === 'java' ? readEnv(lookup.platform.family, lookup.env, 'JAVA_HOME') : undefined;
   const candidates: Candidate[] = [];
@@ -93,22 +119,18 @@ function checkRuntime(runtime: RuntimeName, floor: string, lookup: RuntimeLookup
       try {
         file = findExecutable({ command: candidate.command, baseDir: '/', ...lookup });
       } catch (error) {
-        if ((error as { exitCode?: number }).exitCode === ExitCode.notExecutable) unusable.push(`${candidate.label}: ${(error as Error).message}`);
+        if ((error as { exitCode?: number }).exitCode === ExitCode.notExecutable || error instanceof DanglingLinkError) unusable.push(`${candidate.label}: ${(error as Error).message}`);
         continue;
       }
     }
     const where = `${file}${candidate.label === 'JAVA_HOME' ? ' (JAVA_HOME)' : candidate.args.length ? ` (${candidate.label})` : ''}`;
-    const result = lookup.readVersion(launchFor(file, [...candidate.args, ...VERSION_ARGS[runtime]], lookup), lookup.env);
-    const version = 'output' in result ? parseRuntimeVersion(runtime, result.output) : undefined;
-    if (!version) {
-      // A stand-in that does not answer (the Windows Store's python alias exits 9009): try the next one.
-      const why = 'error' in result ? result.error : `exit ${result.status}${firstLine(result.output) ? `: ${firstLine(result.output)}` : ', no output'}`;
-      unusable.push(`${where} printed no ${runtime} version (${why})`);
+    const verdict = judge(file, candidate.args, where);
+    // A stand-in that does not answer (the Windows Store's python alias exits 9009): try the next one.
+    if (typeof verdict === 'string') {
+      unusable.push(verdict);
       continue;
     }
-    const verdict = checkVersionRange(version.parts, range);
-    if (verdict !== 'ok') return problem(`${runtime} ${version.text} at ${where} is ${verdict}: ${needs}`);
-    return { name, ok: true, detail: `${runtime} ${version.text} at ${where} (needs ${floor})` };
+    return verdict;
   }
   const notFound = `no ${tried.join(' or ')} was found on PATH`;
   return problem(unusable.length ? `${needs}, but ${unusable.join('; ')}` : `${needs}, but ${notFound}`);

@@ -37,7 +37,8 @@ Options (before or after the command, never after \`cli\`; a first \`--\` is ign
   --no-exec              supervise the child instead of replacing the shim with it
   --kill-after SECONDS   SIGKILL the child this long after a forwarded SIGTERM/SIGINT (default: the manifest's killAfter, else 10; 0 = never)
   --plugin EXECUTABLE    the plugin for update/upgrade/cli when there is no manifest
-  --dry-run              print the launch plan (secrets redacted) and run nothing
+  --dry-run              print the launch plan (environment values hidden) and run nothing
+  --show-values          print environment values and secrets as they are (at a terminal only)
 
 Exit codes: the child's own; 128+N when it died by signal N; 2 bad command line;
 78 bad manifest or configuration; 126 not executable; 127 not found; 1 other failures.

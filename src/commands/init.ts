@@ -34,7 +34,10 @@ export function parseInitArgs(args: readonly string[]): InitOptions | 'help' {
 
 interface Draft {
   kind: string;
-  manifest: { name: string; commands: Record<string, string[]>; env?: Record<string, string>; path?: string[]; requires?: Record<string, string> };
+  manifest: {
+    name: string; commands: Record<string, string[]>; env?: Record<string, string | { prepend: string }>; path?: string[]; requires?: Record<string, string>;
+    os?: { windows: { commands: Record<string, string[]> } };
+  };
   toFill: string[];
 }
 
@@ -79,9 +82,12 @@ function nativeDraft(from: string, name: string): Draft | undefined {
   const toFill = [`commands.start: the arguments ${program} needs to serve (ndc-rs connectors take "serve"; check its --help)`];
   if (others.length) toFill.push(`which of ${common.join(', ')} is the connector (${program} was taken) and whether another is the CLI plugin (commands.cli)`);
   else toFill.push('commands.update / upgrade / cli, if the connector has a CLI plugin');
+  const manifest: Draft['manifest'] = { name, commands: { start: [`{connectorDir}/${program}`, 'serve'] } };
+  // Windows runs the .exe by its full name (the manifest's per-OS section).
+  if (folders.some((dir) => fs.existsSync(path.join(dir, `${program}.exe`)))) manifest.os = { windows: { commands: { start: [`{connectorDir}\\${program}.exe`, 'serve'] } } };
   return {
     kind: `a native connector (${program}${folders.length ? `, in ${folders.map((dir) => path.basename(dir)).join(', ')}` : ''})`,
-    manifest: { name, commands: { start: [`{connectorDir}/${program}`, 'serve'] } },
+    manifest,
     toFill,
   };
 }
@@ -123,9 +129,13 @@ function pythonDraft(from: string, name: string): Draft | undefined {
   const entry = PYTHON_ENTRIES.find((file) => fs.existsSync(path.join(from, file)));
   if (!entry) return undefined;
   const toFill: string[] = [];
-  const manifest: Draft['manifest'] = { name, commands: { start: ['python3', `{connectorDir}/${entry}`, 'serve'] }, env: { PYTHONUNBUFFERED: '1' } };
+  const manifest: Draft['manifest'] = {
+    name, commands: { start: ['python3', `{connectorDir}/${entry}`, 'serve'] }, env: { PYTHONUNBUFFERED: '1' },
+    // Windows installs python, not python3.
+    os: { windows: { commands: { start: ['python', `{connectorDir}\\${entry}`, 'serve'] } } },
+  };
   const vendor = VENDOR_DIRS.find((dir) => list(path.join(from, dir)).some((item) => item.isDirectory() && (item.name.endsWith('.dist-info') || fs.existsSync(path.join(from, dir, item.name, '__init__.py')))));
-  if (vendor) manifest.env!.PYTHONPATH = `{connectorDir}/${vendor}`;
+  if (vendor) manifest.env!.PYTHONPATH = { prepend: `{connectorDir}/${vendor}` };
   else toFill.push('env.PYTHONPATH: vendor the dependencies into the folder (pip install --target vendor -r requirements.txt) and point PYTHONPATH at it');
   const venv = list(from).find((item) => item.isDirectory() && fs.existsSync(path.join(from, item.name, 'pyvenv.cfg')));
   if (venv) toFill.push(`${venv.name}/ is a virtualenv, tied to this machine's Python: package refuses it; vendor instead and leave it out of the package folder`);

@@ -3,10 +3,10 @@ import type { CommandLine, LaunchCommand } from '../cli';
 import { ShimError } from '../errors';
 import type { Logger } from '../logging';
 import { loadManifest, type LoadedManifest } from '../manifest';
-import { writeOut } from '../output';
+import { writeJson } from '../output';
 import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type PlanInput } from '../plan';
 import { directoryChecks, executableProblem, launchChecks, missingPathEntry, startCheckInput, type CheckResult } from '../checks';
-import { redactArgv, redactEnvironment } from '../redaction';
+import { redactArgv, redactDeep, shownEnvironment } from '../redaction';
 import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
 import type { Runtime } from '../runtime';
 
@@ -40,16 +40,19 @@ export function contextFor(commandLine: CommandLine, runtime: Runtime): LaunchCo
   return planContext(planInputFor(commandLine, runtime));
 }
 
-/** The plan as --dry-run prints it: what runs, where, and what the environment gains or loses. */
+/**
+ * The plan as --dry-run and the debug log print it: what runs, where, and what the environment
+ * gains (values hidden but for the allow-list, see redaction.ts) or loses; every string redacted.
+ */
 export function describePlan(plan: LaunchPlan) {
-  return {
+  return redactDeep({
     command: plan.command,
     mode: plan.mode,
     modeReason: plan.modeReason,
     executable: plan.executable,
     argv: redactArgv(plan.argv),
     cwd: plan.cwd,
-    env: { set: redactEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
+    env: { set: shownEnvironment(plan.envChanges.set), removed: plan.envChanges.removed },
     killAfterSeconds: plan.mode === 'supervise' ? plan.killAfterSeconds : undefined,
     port: plan.port,
     manifest: plan.manifestFile ?? null,
@@ -58,7 +61,7 @@ export function describePlan(plan: LaunchPlan) {
     requires: Object.keys(plan.requires).length ? plan.requires : undefined,
     missingPathEntries: plan.missingPathEntries.length ? plan.missingPathEntries : undefined,
     skippedOptionalPathEntries: plan.skippedOptionalPathEntries.length ? plan.skippedOptionalPathEntries : undefined,
-  };
+  });
 }
 
 function warnAbout(checks: CheckResult[], logger: Logger) {
@@ -80,11 +83,11 @@ export async function runLaunchCommand(commandLine: CommandLine & { command: Lau
   if (checked) stopAtFirstProblem(directoryChecks(resolveDirectories(resolutionInputFor(commandLine, runtime))));
   const plan = planFor(commandLine, runtime, manifest);
   if (commandLine.options.dryRun) {
-    writeOut(`${JSON.stringify(describePlan(plan), null, 2)}\n`);
+    writeJson(describePlan(plan));
     return;
   }
   if (checked) {
-    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime));
+    const checks = await launchChecks(startCheckInput(plan, plan.port!, runtime, plan.executable));
     stopAtFirstProblem(checks);
     warnAbout(checks, logger);
   } else {

@@ -5,7 +5,8 @@ import { ExitCode, ShimError, configError, describeError, oneLine } from '../err
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
 import { commandsOnAnyPlatform, manifestForPlatform } from '../manifest';
-import { writeOut } from '../output';
+import { writeJson, writeOut } from '../output';
+import { redact } from '../redaction';
 import { connectorHost, executableProblem, startChecks, startCheckInput, type CheckResult } from '../checks';
 import { resolveDirectories, resolveManifestPath } from '../resolution';
 import type { Runtime } from '../runtime';
@@ -126,7 +127,7 @@ async function health(commandLine: CommandLine, runtime: Runtime, logger: Logger
 
 function problemFrom(name: string, error: unknown): CheckResult {
   if (error instanceof ShimError) {
-    return { name, ok: false, detail: oneLine(error.message), fix: error.fix && oneLine(error.fix), exitCode: error.exitCode };
+    return { name, ok: false, detail: error.message, fix: error.fix, exitCode: error.exitCode };
   }
   const { line, exitCode } = describeError(error);
   return { name, ok: false, detail: line, exitCode };
@@ -155,7 +156,14 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
     if (checks.every((check) => check.ok)) checks.push(problemFrom('environment', error));
     context = { directories: resolveDirectories(resolutionInputFor(commandLine, runtime)), env: process.env as Record<string, string>, missingPathEntries: [], requires: {} };
   }
-  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime)));
+  // `requires` checks the runtime the start command itself runs, as start does.
+  let startExecutable: string | undefined;
+  try {
+    if (commands.includes('start')) startExecutable = planFor({ ...commandLine, command: 'start', extraArgs: [] }, runtime).executable;
+  } catch {
+    // Reported below, under "command start".
+  }
+  checks.push(...await startChecks(startCheckInput(context, context.directories.port ?? DEFAULT_CONNECTOR_PORT, runtime, startExecutable)));
   for (const command of commands) {
     try {
       const plan = planFor({ ...commandLine, command, extraArgs: [] }, runtime);
@@ -168,11 +176,12 @@ async function doctor(commandLine: CommandLine, runtime: Runtime): Promise<numbe
   }
   const ok = checks.every((check) => check.ok);
   if (commandLine.json) {
-    writeOut(`${JSON.stringify({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) }, null, 2)}\n`);
+    writeJson({ ok, checks: checks.map(({ exitCode: _exitCode, ...check }) => check) });
   } else {
     for (const check of checks) {
       const status = !check.ok ? 'problem ' : check.warning ? 'warning ' : 'ok      ';
-      writeOut(`${status} ${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}\n`);
+      // One line per check: a path with a line break in it is shown escaped, as in error lines.
+      writeOut(`${status} ${oneLine(redact(`${check.name}: ${check.detail}${!check.ok || check.warning ? (check.fix ? `; fix: ${check.fix}` : '') : ''}`))}\n`);
     }
     const warnings = checks.filter((check) => check.warning).length;
     const warned = warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';

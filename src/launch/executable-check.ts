@@ -15,6 +15,7 @@
  */
 import * as nodeFs from 'node:fs';
 import { ExitCode, ShimError, describeErrno } from '../errors';
+import { foreignVirtualenv } from '../links';
 import { pathFor, scriptNestingLimit, type PlatformFacts } from '../platform';
 import { realFileSystem } from '../runtime';
 
@@ -28,6 +29,8 @@ export interface ExecutableView {
   size(file: string): number | undefined;
   readText(file: string): string | undefined;
   list(dir: string): string[] | undefined;
+  /** When a 'missing' file is a symbolic link whose target does not exist: that target (see links.ts). */
+  danglingLink?(file: string): string | undefined;
 }
 
 export interface ExecutableCheckInput {
@@ -114,8 +117,12 @@ function checkShebang(input: ExecutableCheckInput, file: string, head: Uint8Arra
       return notExecutable(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) cannot be reached: ${describeErrno(code)}`,
         `fix the path, or change the first line of ${path.basename(file)}`);
     }
-    return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) does not exist`,
-      line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
+    // A link left dangling (a virtualenv copied from another machine) is named with its target.
+    const target = input.fs.danglingLink?.(resolved);
+    const venv = target === undefined ? undefined : foreignVirtualenv(resolved, input.fs, path);
+    const what = target === undefined ? 'does not exist' : `is a symbolic link to ${visible(target)}, which does not exist${venv ? `, ${venv.reason}` : ''}`;
+    return notFound(`cannot execute ${file}: its interpreter ${visible(interpreter)} (from the #! line) ${what}`,
+      venv ? venv.fix : line.includes('\r') ? `the file has Windows line endings (CRLF): convert it to LF (dos2unix "${file}")`
         : `install it, or change the first line of ${path.basename(file)}`);
   }
   if (kind === 'directory' || !input.fs.isExecutable(resolved)) {

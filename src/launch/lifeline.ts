@@ -9,13 +9,13 @@
  * what is left after the grace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Entry } from './tree';
+import { processTools, type Entry } from './tree';
 
 /** $0 of the lifeline's shell: how it shows in `ps`. */
 export const LIFELINE_NAME = 'ndc-shim-lifeline';
 
 // $1: the grace before SIGKILL, in seconds; $2: "ps" to use `ps` even where /proc exists (tests);
-// $3: the grace rounded up to whole seconds, for a `sleep` without fractions. stdin: the
+// $3: the grace rounded up to whole seconds, for a `sleep` without fractions; $4: `ps`, by absolute path. stdin: the
 // child's PID, then "pid/start" words of descendants the shim still waits for after the child ended
 // (theirs would be out of the child's tree by then), then "done" or end of file. It reads to the end
 // before leaving, so that the shim never writes into a closed pipe (SIGPIPE).
@@ -34,7 +34,7 @@ export const LIFELINE_NAME = 'ndc-shim-lifeline';
 // in PATH or the working directory: `sleep` and `ps` by absolute path, the rest builtins.
 // The grace is wall-clock time: a background `sleep` of the grace, whatever each poll costs.
 const SCRIPT = `
-grace=$1; whole=$3
+grace=$1; whole=$3; ps=$4
 proc=; [ "$2" != ps ] && [ -r /proc/self/stat ] && proc=1
 readstat() {
   s=
@@ -51,7 +51,7 @@ ident() {
     set -- $s
     [ "$1" = Z ] || id=\${20}
   else
-    set -- $(/bin/ps -o stat=,lstart= -p "$1" 2>/dev/null)
+    set -- $("$ps" -o stat=,lstart= -p "$1" 2>/dev/null)
     case $1 in ''|Z*) ;; *) shift; IFS=_; id="$*"; unset IFS;; esac
   fi
 }
@@ -64,7 +64,7 @@ snapshot() {
       [ "$1" = Z ] || table="$table $p/$2/\${20}"
     done
   else
-    table=$(/bin/ps -A -o pid=,ppid=,stat=,lstart= 2>/dev/null | while read -r p pp st rest; do
+    table=$("$ps" -A -o pid=,ppid=,stat=,lstart= 2>/dev/null | while read -r p pp st rest; do
       case $st in Z*) ;; *) set -- $rest; IFS=_; printf ' %s/%s/%s' "$p" "$pp" "$*"; unset IFS;; esac
     done)
   fi
@@ -127,12 +127,12 @@ alive() {
   return 1
 }
 stop() {
-  freeze
-  signal_tree TERM
-  signal_tree CONT
   /bin/sleep 0.01 2>/dev/null || grace=$whole
   /bin/sleep "$grace" </dev/null 2>/dev/null & timer=$!
   ident "$timer"; timed=$id
+  freeze
+  signal_tree TERM
+  signal_tree CONT
   while alive; do
     ident "$timer"
     if [ "$id" != "$timed" ] || [ -z "$timed" ]; then
@@ -190,11 +190,12 @@ export interface Lifeline {
 
 /**
  * Starts the lifeline, before the child; `graceSeconds` is how long SIGTERM has before SIGKILL.
- * `processTable` 'ps' makes it use `ps` even where /proc exists, so that the branch macOS takes runs on Linux in tests.
+ * `processTable` 'ps' makes it use `ps` even where /proc exists, so that the branch macOS takes runs on Linux in tests;
+ * `ps` is its absolute path (tests give one that logs its calls).
  */
-export function startLifeline(shell: string, graceSeconds: number, processTable: 'auto' | 'ps' = 'auto'): Lifeline {
+export function startLifeline(shell: string, graceSeconds: number, processTable: 'auto' | 'ps' = 'auto', ps = processTools.ps): Lifeline {
   const grace = Math.max(0, graceSeconds);
-  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(grace), processTable, String(Math.ceil(grace))], {
+  const helper: ChildProcess = spawn(shell, ['-c', SCRIPT, LIFELINE_NAME, String(grace), processTable, String(Math.ceil(grace)), ps], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
     // Nothing of the caller's: it runs `sleep` and `ps` by absolute path, from the root directory

@@ -20,9 +20,10 @@ export type Signal = NodeJS.Signals | number;
 
 /**
  * `ps` by absolute path: the shim never runs anything of its own through the caller's PATH or
- * working directory (a planted `./ps` would run with the shim's rights).
+ * working directory (a planted `./ps` would run with the shim's rights). Tests replace it with one
+ * that logs its calls, to see that the `ps` path ran.
  */
-export const PS = '/bin/ps';
+export const processTools = { ps: '/bin/ps' };
 
 /** Every live process: PID, parent and start time (zombies left out: they have finished). */
 function snapshot(facts: PlatformFacts): Entry[] {
@@ -43,7 +44,7 @@ function snapshot(facts: PlatformFacts): Entry[] {
   }
   try {
     // lstart is several words: everything after the PID and PPID.
-    return execFileSync(PS, ['-A', '-o', 'pid=,ppid=,stat=,lstart='], { encoding: 'utf8', timeout: 2000 })
+    return execFileSync(processTools.ps, ['-A', '-o', 'pid=,ppid=,stat=,lstart='], { encoding: 'utf8', timeout: 2000 })
       .split('\n').map((line) => line.trim().split(/\s+/)).filter((words) => words.length > 3 && !words[2].startsWith('Z'))
       .map(([pid, ppid, , ...started]) => ({ pid: Number(pid), ppid: Number(ppid), identity: started.join(' ') }));
   } catch {
@@ -134,7 +135,7 @@ export function stillRunning(entries: Entry[], facts: PlatformFacts): Entry[] {
 export function isStopped(pid: number, facts: PlatformFacts): boolean {
   if (facts.platform === 'linux') return /^[Tt]$/.test(procStatFields(pid)?.[0] ?? '');
   try {
-    return execFileSync(PS, ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 }).trim().startsWith('T');
+    return execFileSync(processTools.ps, ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 }).trim().startsWith('T');
   } catch {
     return false;
   }
