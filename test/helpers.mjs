@@ -85,10 +85,11 @@ export function tempDir(prefix = 'ndc-shim-test-') {
 }
 
 /**
- * Runs a command to completion within `timeoutMs` (then SIGKILLs it and fails).
+ * Runs a command to completion within `timeoutMs` (then SIGKILLs it and fails): generous, for a
+ * loaded machine (a start-up took over 20 s at a load average of 19 on 2 cores).
  * Returns exit code, signal, stdout and stderr.
  */
-export function run(command, args = [], { env = process.env, cwd, timeoutMs = 20000, input, stdio } = {}) {
+export function run(command, args = [], { env = process.env, cwd, timeoutMs = 60000, input, stdio } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, cwd, stdio: stdio ?? ['pipe', 'pipe', 'pipe'] });
     track(child.pid);
