@@ -1,6 +1,7 @@
 /** doctor, metadata and health: the commands that answer instead of launching. */
 import * as http from 'node:http';
 import { LAUNCH_COMMANDS, type CommandLine, type LaunchCommand } from '../cli';
+import { metadataYaml } from '../packaging/toolchain';
 import { ExitCode, ShimError, configError, describeError, oneLine, openFilesLimitError } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
@@ -24,35 +25,8 @@ export async function runToolCommand(commandLine: CommandLine & { command: ToolC
 
 // --- metadata ----------------------------------------------------------------------------------
 
-/** The connector-metadata.yaml key for each manifest command. */
-export const METADATA_KEYS: Record<LaunchCommand, string> = {
-  start: 'start', update: 'update', upgrade: 'upgradeConfiguration', watch: 'watch', cli: 'cliPluginEntrypoint',
-};
-
-/**
- * One-liners the DDN CLI runs with `bash -c` / `powershell -Command`. bash: `exec` leaves no bash
- * behind, and words the CLI appends become the shim's arguments. PowerShell: a script block whose
- * $args receive the appended words, splatted with @args (kept apart), then `exit $LASTEXITCODE`
- * so that the exit code survives `powershell -Command`. The exact lines of the SPEC: the
- * executables end their runtime's --env-file scan themselves (see scripts/pkg-sea.cjs).
- */
-export function shellLines(command: LaunchCommand): { bash: string; powershell: string } {
-  return {
-    bash: `exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" ${command}`,
-    powershell: `& { & "$env:HASURA_DDN_NATIVE_CONNECTOR_DIR\\ndc-shim.exe" ${command} @args; exit $LASTEXITCODE }`,
-  };
-}
-
-const yamlQuote = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
-export function metadataYaml(commands: readonly LaunchCommand[]): string {
-  const lines = ['nativeToolchainDefinition:', '  commands:'];
-  for (const command of LAUNCH_COMMANDS.filter((name) => commands.includes(name))) {
-    const { bash, powershell } = shellLines(command);
-    lines.push(`    ${METADATA_KEYS[command]}:`, '      type: ShellScript', `      bash: ${yamlQuote(bash)}`, `      powershell: ${yamlQuote(powershell)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+// The block's generator lives in packaging/toolchain.ts (package and metadata --check use it too).
+export { METADATA_KEYS, metadataYaml, shellLines } from '../packaging/toolchain';
 
 function printMetadata(commandLine: CommandLine, runtime: Runtime): number {
   const loaded = loadManifestFor(commandLine, runtime);
