@@ -87,12 +87,18 @@ export const MUTANTS = [
     what: "the lifeline's grace four times too long", tests: ['test/tree-ps.test.mjs', 'test/supervise-tree.test.mjs'] },
 
   // Redaction.
-  { id: 'redact-password-name', area: 'redaction', file: 'src/redaction.ts', find: '/SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|', replace: '/SECRET|TOKEN|PASSWD|PASSPHRASE|',
+  { id: 'redact-password-name', area: 'redaction', file: 'src/redaction.ts', find: '/SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|KEY|CREDENTIAL|JWT|PRIVATE|AUTH/i', replace: '/SECRET|TOKEN|PASSWD|PASSPHRASE|KEY|CREDENTIAL|JWT|PRIVATE|AUTH/i',
     what: 'variables named *PASSWORD* are printed', tests: ['test/secrets.test.mjs'] },
   { id: 'redact-uri-userinfo', area: 'redaction', file: 'src/redaction.ts', find: '    .replace(URI_USERINFO, (', replace: '    .replace(/(?!)/g, (',
     what: "a URI's user:password@ is printed", tests: ['test/secrets.test.mjs'] },
   { id: 'redact-bearer', area: 'redaction', file: 'src/redaction.ts', find: "    .replace(BEARER, (_whole, scheme: string) => `${scheme} ${REDACTED}`)", replace: '',
     what: 'Bearer tokens are printed', tests: ['test/secrets.test.mjs'] },
+  { id: 'show-every-value', area: 'redaction', file: 'src/redaction.ts', find: "  if (SHOWN_VARIABLES.has(name.toUpperCase())) return redact(value);", replace: '  return redact(value);',
+    what: 'environment values off the allow-list are printed (filtered by patterns only)', tests: ['test/secrets-outputs.test.mjs', 'test/output.test.mjs'] },
+  { id: 'pem-swallows', area: 'redaction', file: 'src/redaction.ts', find: "(?:[A-Za-z0-9+/=\\r\\n]|\\\\[nr]){0,65536}/g;", replace: "[\\s\\S]*/g;",
+    what: 'a private-key header without its end hides the rest of the text', tests: ['test/secrets-outputs.test.mjs'] },
+  { id: 'line-break-as-space', area: 'redaction', file: 'src/errors.ts', find: "const NAMED_ESCAPES: Record<string, string> = { '\\n': '\\\\n',", replace: "const NAMED_ESCAPES: Record<string, string> = { '\\n': ' ',",
+    what: 'a line break in a path is shown as a space', tests: ['test/output-format.test.mjs'] },
 ];
 
 /** Applies a mutant to the text of its file; undefined when `find` does not occur exactly once. */

@@ -35,11 +35,36 @@ export const failure = (message: string, fix?: string) => new ShimError(message,
 const cwdGone = () => failure('the working directory no longer exists (it was deleted or unmounted)',
   'cd to an existing directory and run the command again');
 
+/** What the shim's runtime needs open at once, measured on Linux (README "Known limits"): the fix asks for a comfortable margin. */
+const OPEN_FILES_NEEDED = 64;
+
+/**
+ * EMFILE/ENFILE where the shim's own code opens something (the manifest, the port probe, the
+ * child's pipes): the cause is the open-files limit, never the file or the port. The limit is
+ * named with its value where the system gives it.
+ */
+export function openFilesLimitError(code: string | undefined): ShimError | undefined {
+  if (code === 'ENFILE') {
+    return failure('too many open files in the whole system (ENFILE)', 'close programs or raise the system\'s limit (fs.file-max), then run the command again');
+  }
+  if (code !== 'EMFILE') return undefined;
+  let limit: string | number | undefined;
+  try {
+    // The diagnostic report asks getrlimit, opening nothing (a file such as /proc/self/limits cannot be opened now).
+    const report = (process.report?.getReport() ?? {}) as { userLimits?: { open_files?: { soft?: string | number } } };
+    limit = report.userLimits?.open_files?.soft;
+  } catch { /* the limit is named without its value */ }
+  return failure(`too many open files (EMFILE): this process's limit of open files (ulimit -n)${limit !== undefined ? ` is ${limit}` : ' is too low'}`,
+    `raise it to at least ${OPEN_FILES_NEEDED} (ulimit -n ${OPEN_FILES_NEEDED}, or the service manager's LimitNOFILE)`);
+}
+
 /**
  * The exit code and line for an exec or spawn that failed with `code` (an errno name), as a shell
  * would: not found 127, any other reason the file cannot be executed 126, anything else 1.
  */
 export function launchFailure(file: string, code: string | undefined, detail?: string): ShimError {
+  const limited = openFilesLimitError(code);
+  if (limited) return limited;
   const reason = code ? describeErrno(code) : (detail ?? 'unknown error');
   if (code === 'ENOENT') return new ShimError(`cannot execute ${file}: ${reason}`, ExitCode.notFound, 'check that the file and its interpreter exist');
   if (code !== undefined && CANNOT_EXECUTE.has(code)) {
@@ -65,7 +90,8 @@ export const describeErrno = (code: string) => `${code}${ERRNO_TEXT[code] ? ` ($
 /** A known failure of Node's that reached the top without a ShimError around it, told in the user's terms. */
 function knownFailure(error: unknown): ShimError | undefined {
   const { code, syscall, message } = (error ?? {}) as NodeJS.ErrnoException;
-  if (syscall === 'uv_cwd') return cwdGone();
+  if (syscall === 'uv_cwd' && (code === 'ENOENT' || code === undefined)) return cwdGone();
+  if (syscall === 'uv_cwd') return failure(`cannot read the working directory's path: ${describeErrno(code ?? 'unknown')}`, 'run the command from a directory with a shorter path');
   if (code === 'ERR_INVALID_ARG_VALUE' && /null bytes/.test(message)) {
     return configError('a value for the child contains a NUL character, which no program can receive',
       'remove it from the manifest or the env file that holds it');

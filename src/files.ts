@@ -1,5 +1,6 @@
 /** Reading a file the user names (manifest, env file): a regular file only, refused at once otherwise. */
 import * as fs from 'node:fs';
+import { openFilesLimitError } from './errors';
 
 /** What a path is, in words, when it is not a regular file. */
 function kindOf(stat: fs.Stats): string {
@@ -52,6 +53,8 @@ export function readRegularFile(file: string): ReadResult {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    const limited = openFilesLimitError(code);
+    if (limited) throw limited; // about the process, not the file
     return { problem: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code ?? (error as Error).message, code };
   }
   try {

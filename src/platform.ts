@@ -87,6 +87,14 @@ export function forwardedSignals(facts: PlatformFacts): NodeJS.Signals[] {
 }
 
 /**
+ * The signal the shim asks its terminal sentinel with (see launch/sentinel.ts): one numbered above
+ * SIGINT, SIGQUIT and SIGWINCH (28), so that a shell runs their traps first. SIGSYS is 31 on Linux,
+ * 12 on macOS and the BSDs, where SIGUSR2 is 31. None on Windows.
+ */
+export const terminalProbeSignal = (facts: Pick<PlatformFacts, 'family' | 'platform'>): NodeJS.Signals | undefined =>
+  (facts.family === 'windows' ? undefined : facts.platform === 'linux' ? 'SIGSYS' : 'SIGUSR2');
+
+/**
  * The shell that runs the lifeline (see launch/lifeline.ts): any POSIX `sh`. None on Windows, where
  * the child is in the shim's job object and dies with it.
  */

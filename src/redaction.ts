@@ -90,6 +90,9 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,16384}/gi;
 // A JSON Web Token wherever it stands: header and payload are base64url JSON (`eyJ`).
 const JWT = /\beyJ[A-Za-z0-9_-]{2,16384}\.eyJ[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,16384}/g;
 
+/** A value already hidden, by the filter or by shownValue (a plan in the debug log). */
+const isHidden = (value: string) => value.includes(REDACTED) || /^\\?"<hidden: \d+ characters?>\\?"$/.test(value);
+
 /** Hides every credential a text may quote: URI user-info, secret keys' values, JSON and YAML secrets, private keys, tokens. */
 export function redact(text: string): string {
   if (revealed) return text;
@@ -105,9 +108,9 @@ export function redact(text: string): string {
       return `${key}${REDACTED}`;
     })
     .replace(JSON_MEMBER, (whole, key: string, name: string, value: string) =>
-      isSecretKey(name) && !value.includes(REDACTED) ? `${key}"${REDACTED}"` : whole)
+      isSecretKey(name) && !isHidden(value) ? `${key}"${REDACTED}"` : whole)
     .replace(ESCAPED_JSON_MEMBER, (whole, key: string, name: string, value: string) =>
-      isSecretKey(name) && !value.includes(REDACTED) ? `${key}\\"${REDACTED}\\"` : whole)
+      isSecretKey(name) && !isHidden(value) ? `${key}\\"${REDACTED}\\"` : whole)
     .replace(BEARER, (_whole, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(JWT, REDACTED);
   return redactColonMembers(filtered);

@@ -34,6 +34,25 @@ export function currentRuntime(): Runtime {
   };
 }
 
+/**
+ * The working directory, as a path the shim and its child can use. A directory whose path is
+ * longer than getcwd() can return (deeper than PATH_MAX: Node reports ERANGE or ENAMETOOLONG) still
+ * exists and still works: on Linux it is reached as /proc/self/cwd (in the child too, which
+ * inherits it). Elsewhere the cause is named. A deleted directory (ENOENT) is left to main's
+ * "no longer exists".
+ */
+export function workingDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ERANGE' && code !== 'ENAMETOOLONG') throw error;
+    if (process.platform === 'linux' && fs.existsSync('/proc/self/cwd/.')) return '/proc/self/cwd';
+    throw new ShimError(`the working directory's path is longer than this system can report (${code}: deeper than PATH_MAX)`, ExitCode.failure,
+      'run the command from a directory with a shorter path (a symbolic link to it is enough)');
+  }
+}
+
 export const realFileSystem: FileSystemView = {
   kind(file) {
     try {

@@ -19,6 +19,14 @@ const crossSpawnEscape = require('cross-spawn/lib/util/escape.js') as {
 export const isBatchFile = (file: string) => /\.(cmd|bat)$/i.test(file);
 
 /**
+ * cmd.exe reads a command of at most 8191 characters (Microsoft's documented limit); a longer
+ * line after /c is cut or dropped, and the batch file silently does not run. Counted on the line
+ * as cmd.exe gets it, quotes and carets included. (What the batch file itself expands, %*
+ * included, has the same limit, which only its author can keep.)
+ */
+export const CMD_LINE_LIMIT = 8191;
+
+/**
  * Quotes one argument for the C runtime's parser (CommandLineToArgvW rules): a run of n
  * backslashes before a quote becomes 2n+1 backslashes and the quote; a run at the end is doubled
  * before the closing quote. cross-spawn's own version (since its ReDoS fix) doubles only the last
@@ -37,7 +45,7 @@ export function quoteForMsvcrt(arg: string): string {
  * batch file's arguments get cmd.exe's caret escaping twice (cross-spawn does it only for files
  * under node_modules/.bin), because a batch file that passes %* on makes cmd.exe parse the line a
  * second time. A line break cannot be passed through cmd.exe at all (it ends the command), so an
- * argument holding one is refused instead of being cut short.
+ * argument holding one is refused instead of being cut short, and so is a line over cmd.exe's limit.
  */
 export function batchFileLaunch(batchFile: string, args: readonly string[], comspec: string | undefined): ProcessLaunch {
   args.forEach((arg, index) => {
@@ -46,12 +54,16 @@ export function batchFileLaunch(batchFile: string, args: readonly string[], coms
         'pass it without line breaks, or point the manifest at an .exe instead of a .cmd/.bat');
     }
   });
-    const escapeMeta = crossSpawnEscape.command;
+  const escapeMeta = crossSpawnEscape.command;
   // The path is quoted rather than caret-escaped: a Windows path cannot contain a quote, quoting
   // keeps its spaces and metacharacters literal, and Wine's cmd.exe rejects caret-escaped spaces.
-  const line = [`"${batchFile}"`, ...args.map((arg) => escapeMeta(escapeMeta(quoteForMsvcrt(arg))))].join(' ');
+  const line = `"${[`"${batchFile}"`, ...args.map((arg) => escapeMeta(escapeMeta(quoteForMsvcrt(arg))))].join(' ')}"`;
+  if (line.length > CMD_LINE_LIMIT) {
+    throw usageError(`the arguments make the cmd.exe line that runs the batch file ${batchFile} ${line.length} characters long (escaped), over cmd.exe's limit of ${CMD_LINE_LIMIT} characters, past which the batch file does not run`,
+      'pass fewer or shorter arguments (a file that holds them, if the command takes one), or point the manifest at an .exe instead of a .cmd/.bat');
+  }
   // The args are one pre-quoted cmd.exe line and must reach CreateProcess untouched.
-  return { executable: comspec || 'cmd.exe', args: ['/d', '/s', '/c', `"${line}"`], windowsVerbatimArguments: true };
+  return { executable: comspec || 'cmd.exe', args: ['/d', '/s', '/c', line], windowsVerbatimArguments: true };
 }
 
 /**

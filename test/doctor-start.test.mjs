@@ -3,7 +3,8 @@
 // environment (inherited, env files, `env`, `path`) and the launch's own lookup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SHIMS, runShim, tempDir } from './helpers.mjs';
 
@@ -96,6 +97,9 @@ const INTERPRETER_LAYOUTS = {
   },
 };
 Object.assign(LAYOUTS, INTERPRETER_LAYOUTS);
+// Issue 18 item 14: a configuration "directory" that is a file.
+LAYOUTS['configuration is a regular file'] = { files: { 'run.sh': CONNECTOR }, options: ['--configuration', '{dir}/run.sh'], passes: false,
+  manifest: { commands: { start: ['{connectorDir}/run.sh'] } } };
 
 function lay(layout) {
   const dir = tempDir();
@@ -110,7 +114,7 @@ function lay(layout) {
   }
   const manifest = join(dir, 'ndc-shim.json');
   writeFileSync(manifest, JSON.stringify(layout.manifest));
-  return { dir, args: ['--manifest', manifest, '--connector-dir', dir] };
+  return { dir, args: ['--manifest', manifest, '--connector-dir', dir, ...(layout.options ?? []).map(here)] };
 }
 
 // No runtime of the machine's: the verdicts depend on the layout alone.
@@ -165,4 +169,73 @@ for (const [name, pattern] of Object.entries(START_LINES)) {
     assert.match(start.stderr.trim(), pattern);
     assert.equal(start.code, /not found|symbolic link to/.test(start.stderr) ? 127 : /cannot run/.test(start.stderr) ? 126 : 1, start.stderr);
   });
+}
+
+test(`${sea.name}: a configuration that is a file is named a file, not "does not exist" (issue 18 item 14)`, async () => {
+  const { args } = lay(LAYOUTS['configuration is a regular file']);
+  const start = await runShim(sea, [...args, 'start'], { env });
+  assert.equal(start.code, 1);
+  assert.match(start.stderr, /^ERROR \(ndc-shim\): configuration directory is a file, not a directory: \S+\/run\.sh; /);
+});
+
+// Issue 18 item 26: without a manifest, `start -- EXECUTABLE` works; doctor agrees, and checks that command.
+for (const shim of SHIMS) {
+  test(`${shim.name}: without a manifest, doctor -- EXECUTABLE agrees with start -- EXECUTABLE`, async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'run.sh'), CONNECTOR, { mode: 0o755 });
+    for (const [words, passes] of [[[join(dir, 'run.sh')], true], [[join(dir, 'missing.sh')], false], [[], true]]) {
+      const doctor = await runShim(shim, ['--connector-dir', dir, 'doctor', '--json', '--', ...words], { env });
+      const report = JSON.parse(doctor.stdout);
+      assert.equal(report.ok, passes, doctor.stdout);
+      assert.equal(report.checks.find((check) => check.name === 'manifest').ok, true, 'an absent, unnamed manifest is no problem');
+      if (words.length === 0) continue;
+      const start = await runShim(shim, ['--connector-dir', dir, 'start', '--', ...words], { env });
+      assert.equal(start.stdout.includes('CONNECTOR-RAN'), passes, `${start.code} ${start.stderr}`);
+      if (!passes) assert.ok(report.checks.some((check) => !check.ok && start.stderr.trim().endsWith(`${check.detail}; ${check.fix}`)), start.stderr);
+    }
+  });
+}
+
+const LEVEL = 'd'.repeat(200);
+
+// Issue 18 item 12: a working directory deeper than PATH_MAX (25 levels of 200 characters) exists
+// and works; it is never "no longer exists". Made and entered one level at a time by the shell, as
+// no call takes such a path whole; removed by rm, which walks it the same way.
+for (const shim of SHIMS) {
+  test(`${shim.name}: a working directory deeper than PATH_MAX: start runs, doctor passes`, { skip: process.platform !== 'linux' && 'Linux only (/proc/self/cwd)' }, async (t) => {
+    const base = tempDir();
+    t.after(() => spawnSync('/bin/rm', ['-rf', join(base, LEVEL)]));
+    const inDeep = (args) => spawnSync('/bin/sh', ['-c', `cd "$1" && shift && i=0 && while [ $i -lt 25 ]; do /bin/mkdir -p ${LEVEL} && cd -P ${LEVEL} || exit 99; i=$((i+1)); done; exec "$@"`,
+      'sh', base, ...shim.command, ...args], { encoding: 'utf8', env, timeout: 60000 });
+    const start = inDeep(['start', '--', '/bin/echo', 'CONNECTOR-RAN']);
+    assert.equal(start.status, 0, start.stderr);
+    assert.match(start.stdout, /CONNECTOR-RAN/);
+    assert.doesNotMatch(start.stderr, /no longer exists/);
+    const doctor = inDeep(['doctor', '--', '/bin/echo']);
+    assert.equal(doctor.status, 0, doctor.stdout + doctor.stderr);
+  });
+}
+
+// Issue 18 item 13: a context directory the connector's user may not enter is a problem for doctor as for start.
+const canDropPrivileges = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+for (const shim of SHIMS) {
+  test(`${shim.name}: context directory at mode 000, as an unprivileged user: doctor reports what start fails on`,
+    { skip: !canDropPrivileges && 'needs root to run the shim as another user through setpriv' }, async () => {
+      const dir = tempDir();
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, 'run.sh'), CONNECTOR, { mode: 0o755 });
+      const context = join(dir, 'context');
+      mkdirSync(context, { mode: 0o000 });
+      chmodSync(context, 0o000);
+      const asNobody = (args) => runShim({ command: ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...shim.command] }, args, { env });
+      const args = ['--connector-dir', dir, '--context', context];
+      const doctor = await asNobody([...args, 'doctor', '--json', '--', join(dir, 'run.sh')]);
+      const report = JSON.parse(doctor.stdout);
+      const start = await asNobody([...args, 'start', '--', join(dir, 'run.sh')]);
+      assert.equal(start.stdout.includes('CONNECTOR-RAN'), false, start.stdout);
+      assert.equal(start.code, 1, start.stderr);
+      assert.equal(report.ok, false, doctor.stdout);
+      assert.match(start.stderr.trim(), /context directory cannot be entered: EACCES \(permission denied\): \S+\/context; /);
+      assert.ok(report.checks.some((check) => !check.ok && start.stderr.trim().endsWith(`${check.detail}; ${check.fix}`)), `${doctor.stdout}\n${start.stderr}`);
+    });
 }

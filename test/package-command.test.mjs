@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SEA, run, tempDir } from './helpers.mjs';
-import { bareEnv, packageWith, releaseFolder } from './package-helpers.mjs';
+import { randomBytes } from 'node:crypto';
+import { bareEnv, packageWith, releaseFolder, smallRelease } from './package-helpers.mjs';
 
 const EXAMPLE = join(ROOT, 'examples', 'connector');
 const skip = existsSync(SEA) ? false : 'dist/ndc-shim-linux-x64 is not built (npm run build -- --targets linux-x64)';
@@ -38,7 +39,7 @@ test('package: release executables in, tarball + SHA256SUMS + metadata out, with
 });
 
 test('package: the same inputs give byte-identical tarballs, whatever the files\' times and the output folder', { skip }, async () => {
-  const shims = releaseFolder();
+  const shims = smallRelease();
   const outputs = [];
   for (const attempt of [1, 2]) {
     const from = join(tempDir(), 'connector');
@@ -61,7 +62,7 @@ test('package: the same inputs give byte-identical tarballs, whatever the files\
 });
 
 test('package: a release executable with one changed byte is refused, naming the file; nothing is written', { skip }, async () => {
-  const shims = releaseFolder();
+  const shims = releaseFolder({ standIn: randomBytes(1 << 20) });
   const executable = join(shims, 'ndc-shim-linux-x64');
   const bytes = readFileSync(executable);
   bytes[bytes.length >> 1] ^= 1;
@@ -76,7 +77,7 @@ test('package: a release executable with one changed byte is refused, naming the
 });
 
 test('package: bad command lines exit 2, unreadable inputs 78 or 1, each in one line', { skip }, async () => {
-  const shims = releaseFolder();
+  const shims = smallRelease();
   const base = ['--manifest', join(EXAMPLE, 'ndc-shim.json'), '--from', EXAMPLE, '--shims', shims];
   const cases = [
     [['--from', EXAMPLE], 2, /package needs --manifest, --shims, --out/],
@@ -106,7 +107,7 @@ test('package: per-platform folders (selector or target name) over common/', { s
     writeFileSync(join(from, folder, file), `${folder}\n`);
   }
   const out = tempDir();
-  const result = await packageWith(['--manifest', join(EXAMPLE, 'ndc-shim.json'), '--from', from, '--shims', releaseFolder(), '--out', out]);
+  const result = await packageWith(['--manifest', join(EXAMPLE, 'ndc-shim.json'), '--from', from, '--shims', smallRelease(), '--out', out]);
   assert.equal(result.code, 0, result.stderr);
   const unpacked = tempDir();
   await run('tar', ['xzf', join(out, 'ndc-example-fruits-0.0.0-linux-amd64.tar.gz'), '-C', unpacked]);
@@ -115,7 +116,8 @@ test('package: per-platform folders (selector or target name) over common/', { s
 });
 
 test('package: a write that fails half-way leaves nothing: a new --out is removed, an existing one keeps exactly what it had', { skip }, async () => {
-  const shims = releaseFolder();
+  // 4 MiB that deflate cannot shrink: the tarball outgrows the 2 MiB file size limit below.
+  const shims = releaseFolder({ standIn: randomBytes(4 << 20) });
   // A file size limit (SIGXFSZ ignored, so the write fails with EFBIG) stops the tarball half-written.
   const limited = (out) => run('bash', ['-c', 'trap "" XFSZ; ulimit -f 2000; exec "$@"', 'bash', SEA, 'package', '--manifest', join(EXAMPLE, 'ndc-shim.json'), '--from', EXAMPLE, '--shims', shims, '--out', out],
     { env: bareEnv({ PATH: '/usr/bin:/bin' }), timeoutMs: 240000 });

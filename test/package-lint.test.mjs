@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEA, run, tempDir } from './helpers.mjs';
-import { packageWith, releaseFolder } from './package-helpers.mjs';
+import { packageWith, smallRelease } from './package-helpers.mjs';
 
 const skip = existsSync(SEA) ? false : 'dist/ndc-shim-linux-x64 is not built (npm run build -- --targets linux-x64)';
 
@@ -41,7 +41,7 @@ function machOHeader() {
 
 /** A release folder with the real linux-x64 executable and a stand-in Windows one (its sum listed). */
 function releaseWithWindows() {
-  const dir = releaseFolder();
+  const dir = smallRelease();
   const fake = Buffer.from('MZ stand-in for ndc-shim-win-x64.exe');
   writeFileSync(join(dir, 'ndc-shim-win-x64.exe'), fake);
   writeFileSync(join(dir, 'SHA256SUMS'), `${readFileSync(join(dir, 'SHA256SUMS'), 'utf8')}${createHash('sha256').update(fake).digest('hex')}  ndc-shim-win-x64.exe\n`);
@@ -63,7 +63,7 @@ test('lint: a venv with an absolute home, absolute and escaping symlinks, and #!
   write(from, 'bin/ok-env', '#!/usr/bin/env python3\n', 0o755);
   write(from, 'bin/ok-sh', '#!/bin/sh\nexit 0\n', 0o755);
   const out = join(tempDir(), 'out');
-  const result = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', releaseFolder(), '--out', out]);
+  const result = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', smallRelease(), '--out', out]);
   assert.equal(result.code, 1, result.stderr);
   const lines = findingLines(result.stderr);
   const expected = [
@@ -79,10 +79,10 @@ test('lint: a venv with an absolute home, absolute and escaping symlinks, and #!
   assert.equal(existsSync(out), false, 'nothing written');
 
   // Allowed kinds become warnings; what is still refused is refused.
-  const partly = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', releaseFolder(), '--out', out, '--allow', 'venv,symlink']);
+  const partly = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', smallRelease(), '--out', out, '--allow', 'venv,symlink']);
   assert.equal(partly.code, 1);
   assert.match(partly.stderr, /package refused: 2 problems/);
-  const allowed = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', releaseFolder(), '--out', out, '--allow', 'venv,symlink', '--allow', 'shebang']);
+  const allowed = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', smallRelease(), '--out', out, '--allow', 'venv,symlink', '--allow', 'shebang']);
   assert.equal(allowed.code, 0, allowed.stderr);
   assert.equal(findingLines(allowed.stderr).length, 5);
   assert.match(allowed.stderr, /WARN/);
@@ -117,7 +117,7 @@ test('lint: __pycache__ and .pyc are left out silently; a matching native binary
   write(from, 'pkg/old.pyc', 'bytecode');
   write(from, 'pkg/fast.so', elfHeader(62));
   const out = tempDir();
-  const result = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', releaseFolder(), '--out', out, '--platforms', 'linux-amd64']);
+  const result = await packageWith(['--manifest', manifestIn(tempDir()), '--from', from, '--shims', smallRelease(), '--out', out, '--platforms', 'linux-amd64']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
   const listing = (await run('tar', ['tzf', join(out, 'lint-0.0.0-linux-amd64.tar.gz')])).stdout;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ROOT, SEA, run, tempDir } from './helpers.mjs';
-import { bareEnv, packageWith, releaseFolder } from './package-helpers.mjs';
+import { bareEnv, packageWith, smallRelease } from './package-helpers.mjs';
 
 const EXAMPLE = join(ROOT, 'examples', 'connector');
 const MANIFEST = join(EXAMPLE, 'ndc-shim.json');
@@ -20,7 +20,7 @@ const OLD_BLOCK = `nativeToolchainDefinition:\n  commands:\n    start:\n      ty
 const AFTER = `\n# about the commands below\ncommands: {}\ndockerComposeWatch: []\n`;
 
 test('package --metadata: only nativeToolchainDefinition is replaced, every other byte kept (LF and CRLF); absent, it is appended', { skip }, async () => {
-  const shims = releaseFolder();
+  const shims = smallRelease();
   const { stdout: generated } = await run(SEA, ['--manifest', MANIFEST, 'metadata']);
   for (const [label, text, expected] of [
     ['LF', BEFORE + OLD_BLOCK + AFTER, BEFORE + generated + AFTER],
@@ -46,7 +46,7 @@ test('package --base-uri: packages (selector, uri, sha256, bin), the definition 
   writeFileSync(join(definition, 'connector-metadata.yaml'), BEFORE + AFTER);
   writeFileSync(join(definition, 'Dockerfile'), 'FROM scratch\n');
   const out = tempDir();
-  const result = await packageWith(['--manifest', MANIFEST, '--from', EXAMPLE, '--shims', releaseFolder(), '--out', out, '--version', 'v2.0.1-rc.1',
+  const result = await packageWith(['--manifest', MANIFEST, '--from', EXAMPLE, '--shims', smallRelease(), '--out', out, '--version', 'v2.0.1-rc.1',
     '--metadata', join(definition, 'connector-metadata.yaml'), '--base-uri', 'https://github.com/o/r/releases/download/v2.0.1-rc.1']);
   assert.equal(result.code, 0, result.stderr);
   const metadataText = readFileSync(join(out, 'connector-metadata.yaml'), 'utf8');
@@ -78,7 +78,7 @@ test('package --base-uri: packages (selector, uri, sha256, bin), the definition 
 
 test('package without --metadata: a minimal valid connector-metadata.yaml', { skip }, async () => {
   const out = tempDir();
-  const result = await packageWith(['--manifest', MANIFEST, '--from', EXAMPLE, '--shims', releaseFolder(), '--out', out]);
+  const result = await packageWith(['--manifest', MANIFEST, '--from', EXAMPLE, '--shims', smallRelease(), '--out', out]);
   assert.equal(result.code, 0, result.stderr);
   const metadata = parseYaml(readFileSync(join(out, 'connector-metadata.yaml'), 'utf8'));
   assert.deepEqual(Object.keys(metadata).sort(), ['commands', 'dockerComposeWatch', 'nativeToolchainDefinition', 'packagingDefinition', 'supportedEnvironmentVariables']);

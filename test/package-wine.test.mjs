@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SEA, tempDir } from './helpers.mjs';
-import { packageWith, releaseFolder } from './package-helpers.mjs';
+import { packageWith, smallRelease } from './package-helpers.mjs';
 import { prepareWine, wineShim, wineSkip, winPath } from './wine.mjs';
 
 prepareWine();
@@ -20,7 +20,7 @@ test('package under Wine (win-x64) writes the same bytes as on Linux', { skip },
   writeFileSync(join(from, 'data.txt'), 'x\n', { mode: 0o755 });
   mkdirSync(join(from, 'deep', 'é 日本', 'a'.repeat(120)), { recursive: true });
   writeFileSync(join(from, 'deep', 'é 日本', 'a'.repeat(120), 'long-name.json'), '{}\n');
-  const shims = releaseFolder();
+  const shims = smallRelease();
   const manifest = join(ROOT, 'examples', 'connector', 'ndc-shim.json');
   const common = ['--version', '1.2.3', '--base-uri', 'https://example.com/r', '--platforms', 'linux-amd64'];
 

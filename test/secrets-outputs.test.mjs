@@ -113,6 +113,11 @@ for (const shim of SHIMS) {
     const plan = JSON.parse(dry.stdout);
     assert.equal(plan.argv.at(-1), 'after-the-key');
     assert.equal(plan.command, 'start');
+    // Plain lines too: the error line keeps its fix, doctor's line its own.
+    const missing = await runShim(shim, ['start', '--', join(odd, 'connector')]);
+    assert.match(missing.stderr, /executable not found: .*; check the path/, missing.stderr);
+    const text = await runShim(shim, ['--manifest', manifest, '--configuration', join(odd, 'gone'), 'doctor']);
+    assert.match(text.stdout, /^problem +configuration.*; fix: /m, text.stdout);
   });
 }
 

@@ -66,7 +66,7 @@ test('redact hides the credentials of every connection-string shape in the corpu
 test('redact leaves harmless text alone', () => {
   for (const text of [
     'http://host:8080/path?email=someone@example.com', 'http://127.0.0.1:8080/health', 'PATH=/usr/bin:/bin', 'HASURA_CONNECTOR_PORT=8080',
-    'C:\\Users\\me\\ndc-shim.exe', 'file:///etc/connector', 'user@example.com', 'key-value store', 'exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" start',
+    'plan: {"env":{"set":{"DB_PASSWORD":"<hidden: 6 characters>"}}}', 'C:\\Users\\me\\ndc-shim.exe', 'file:///etc/connector', 'user@example.com', 'key-value store', 'exec "$HASURA_DDN_NATIVE_CONNECTOR_DIR/ndc-shim" start',
     HELP_TEXT,
   ]) assert.equal(redact(text), text);
 });

@@ -29,7 +29,7 @@ function connectorOf(shimPid) {
   try {
     children = readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch { /* gone */ }
-  return children.find((pid) => !readIfExists(`/proc/${pid}/cmdline`).split('\0').includes('ndc-shim-lifeline'));
+  return children.find((pid) => !readIfExists(`/proc/${pid}/cmdline`).split('\0').some((word) => word === 'ndc-shim-lifeline' || word === 'ndc-shim-sentinel'));
 }
 
 async function startRecorder(extraEnv = {}, shimArgs = []) {

@@ -1,26 +1,53 @@
 /** What `start` checks before launching (and `doctor` reports): each failure one line with its fix. */
 import * as fs from 'node:fs';
-import { ExitCode, ShimError, configError } from '../errors';
+import { ExitCode, ShimError, configError, describeErrno, openFilesLimitError } from '../errors';
+import { danglingLinkTarget } from '../links';
 import { readEnv, type OsFamily } from '../platform';
 import type { Directories } from '../resolution';
 import type { Requirements } from '../versions';
 import type { CheckResult } from './result';
 import { checkRuntimes, type RuntimeLookup } from './runtimes';
 
-const isDirectory = (dir: string) => {
+/**
+ * Why `dir` cannot serve as a directory, in words ("does not exist", "is a file, not a directory",
+ * "cannot be reached: EACCES (permission denied)"), or undefined when it can. `enter`: it must be
+ * searchable too (start makes it the connector's working directory).
+ */
+export function directoryProblem(dir: string, enter = false): string | undefined {
+  let stat: fs.Stats;
   try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
+    stat = fs.statSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    if (code === 'ENOENT') {
+      const target = danglingLinkTarget(dir);
+      return target === undefined ? 'does not exist' : `is a symbolic link to ${target}, which does not exist`;
+    }
+    if (code === 'ENOTDIR') return 'does not exist (a part of its path is a file)';
+    return `cannot be reached: ${describeErrno(code)}`;
   }
-};
+  if (stat.isFile()) return 'is a file, not a directory';
+  if (!stat.isDirectory()) return 'is not a directory';
+  if (enter) {
+    try {
+      fs.accessSync(dir, fs.constants.X_OK);
+    } catch (error) {
+      return `cannot be entered: ${describeErrno((error as NodeJS.ErrnoException).code ?? 'unknown')}`;
+    }
+  }
+  return undefined;
+}
+
+/** "context directory does not exist: DIR", "configuration directory is a file, not a directory: DIR". */
+function directoryCheck(name: string, dir: string, fix: string, enter = false): CheckResult {
+  const problem = directoryProblem(dir, enter);
+  return problem === undefined
+    ? { name, ok: true, detail: dir }
+    : { name, ok: false, detail: `${name} ${problem}: ${dir}`, fix: problem.startsWith('cannot be') ? 'give the user the connector runs as access to it (chmod, chown), or choose another directory' : fix, exitCode: ExitCode.failure };
+}
 
 export function checkConnectorDir(directories: Directories): CheckResult {
-  const dir = directories.connectorDir;
-  return isDirectory(dir)
-    ? { name: 'connector directory', ok: true, detail: dir }
-    : { name: 'connector directory', ok: false, detail: `connector directory does not exist: ${dir}`,
-      fix: 'set HASURA_DDN_NATIVE_CONNECTOR_DIR or --connector-dir to the directory holding the connector', exitCode: ExitCode.failure };
+  return directoryCheck('connector directory', directories.connectorDir, 'set HASURA_DDN_NATIVE_CONNECTOR_DIR or --connector-dir to the directory holding the connector');
 }
 
 export function checkConfigurationDir(directories: Directories): CheckResult {
@@ -28,20 +55,21 @@ export function checkConfigurationDir(directories: Directories): CheckResult {
   if (dir === undefined) {
     return { name: 'configuration directory', ok: true, detail: 'not set: the connector uses its own default' };
   }
-  return isDirectory(dir)
-    ? { name: 'configuration directory', ok: true, detail: dir }
-    : { name: 'configuration directory', ok: false, detail: `configuration directory does not exist: ${dir}`,
-      fix: 'create it, or point --configuration / --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the connector\'s configuration', exitCode: ExitCode.failure };
+  return directoryCheck('configuration directory', dir,
+    'create it, or point --configuration / --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the connector\'s configuration (a directory)');
 }
 
-/** The working directory of `start`, when a context is given (and it is not the configuration directory, checked next). */
+/**
+ * The working directory of `start`, when a context is given: it must exist and be enterable. When it
+ * is the configuration directory too, only what the configuration check does not see is reported.
+ */
 export function checkContextDir(directories: Directories): CheckResult | undefined {
   const dir = directories.contextDir;
-  if (dir === undefined || dir === directories.configurationDir) return undefined;
-  return isDirectory(dir)
-    ? { name: 'context directory', ok: true, detail: dir }
-    : { name: 'context directory', ok: false, detail: `context directory does not exist: ${dir}`,
-      fix: 'create it, or point --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the project\'s connector directory', exitCode: ExitCode.failure };
+  if (dir === undefined) return undefined;
+  const check = directoryCheck('context directory', dir,
+    'create it, or point --context / HASURA_PLUGIN_CONNECTOR_CONTEXT_PATH at the project\'s connector directory', true);
+  if (dir === directories.configurationDir && (check.ok || directoryProblem(dir) !== undefined)) return undefined;
+  return check;
 }
 
 /** The directories `start` needs, checked before the executable is looked for (it may live in one of them). */
@@ -143,6 +171,8 @@ export async function checkPortFree(port: number, host: string | undefined): Pro
   }
   const name = 'port';
   if (!error) return { name, ok: true, detail: `${port} is free` };
+  const limited = openFilesLimitError(error);
+  if (limited) return { name, ok: false, detail: limited.message, fix: limited.fix, exitCode: limited.exitCode };
   if (error === 'EADDRINUSE') {
     return { name, ok: false, detail: `port ${port} is already in use: something else holds it`,
       fix: 'stop that process, or give this connector another port with --port or HASURA_CONNECTOR_PORT', exitCode: ExitCode.failure };

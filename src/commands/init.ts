@@ -134,7 +134,9 @@ function pythonDraft(from: string, name: string): Draft | undefined {
     // Windows installs python, not python3.
     os: { windows: { commands: { start: ['python', `{connectorDir}\\${entry}`, 'serve'] } } },
   };
-  const vendor = VENDOR_DIRS.find((dir) => list(path.join(from, dir)).some((item) => item.isDirectory() && (item.name.endsWith('.dist-info') || fs.existsSync(path.join(from, dir, item.name, '__init__.py')))));
+  // A folder of packages (or single-module dependencies) as pip install --target leaves them.
+  const vendor = VENDOR_DIRS.find((dir) => list(path.join(from, dir)).some((item) => (item.isFile() && item.name.endsWith('.py'))
+    || (item.isDirectory() && (item.name.endsWith('.dist-info') || fs.existsSync(path.join(from, dir, item.name, '__init__.py'))))));
   if (vendor) manifest.env!.PYTHONPATH = { prepend: `{connectorDir}/${vendor}` };
   else toFill.push('env.PYTHONPATH: vendor the dependencies into the folder (pip install --target vendor -r requirements.txt) and point PYTHONPATH at it');
   const venv = list(from).find((item) => item.isDirectory() && fs.existsSync(path.join(from, item.name, 'pyvenv.cfg')));

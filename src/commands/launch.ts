@@ -8,11 +8,11 @@ import { planContext, planLaunch, type LaunchContext, type LaunchPlan, type Plan
 import { directoryChecks, executableProblem, launchChecks, missingPathEntry, startCheckInput, type CheckResult } from '../checks';
 import { redactArgv, redactDeep, shownEnvironment } from '../redaction';
 import { resolveDirectories, resolveManifestPath, type ResolutionInput } from '../resolution';
-import type { Runtime } from '../runtime';
+import { workingDirectory, type Runtime } from '../runtime';
 
 /** What resolution needs from this process: its options, environment, platform, directory and location. */
 export const resolutionInputFor = (commandLine: CommandLine, runtime: Runtime): ResolutionInput => ({
-  options: commandLine.options, env: process.env, platform: runtime.facts, cwd: process.cwd(), shimPath: runtime.shimPath,
+  options: commandLine.options, env: process.env, platform: runtime.facts, cwd: workingDirectory(), shimPath: runtime.shimPath,
 });
 
 export function loadManifestFor(commandLine: CommandLine, runtime: Runtime): LoadedManifest | undefined {
@@ -24,7 +24,7 @@ const planInputFor = <C extends CommandLine>(commandLine: C, runtime: Runtime, m
   commandLine,
   env: process.env,
   platform: runtime.facts,
-  cwd: process.cwd(),
+  cwd: workingDirectory(),
   shimPath: runtime.shimPath,
   manifest,
   fs: runtime.fs,

@@ -10,7 +10,7 @@
  *
  * The parts, each a method of Supervisor: `listen` (which signal does what), `forward` (to the
  * tree, or held until the connector runs), `spawnChild` (directly, or through the exec helper),
- * `armKillAfter`, `suspend` (job control), `watchForExit` and `onChildExit`/`finish` (the way out).
+ * `armKillAfter`, `suspend` (job control), `deliver` (with the terminal sentinel's word on who sent it), `watchForExit` and `onChildExit`/`finish` (the way out).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -22,6 +22,7 @@ import { realFileSystem } from '../runtime';
 import { MAX_KILL_AFTER_SECONDS, REALTIME_SIGNALS, inTerminalForeground, listenBySignalNumber, signalNumber } from '../signals';
 import { EXEC_HELPER_ARG, EXEC_HELPER_FD, type ExecRequest } from './exec-helper';
 import { startLifeline, type Lifeline } from './lifeline';
+import { TerminalSentinel } from './sentinel';
 import { descendantsOf, isStopped, signalEntries, signalTree, stillRunning, type Entry, type Signal } from './tree';
 
 /** How long to wait for a re-raised signal to end the shim before exiting with 128+N instead. */
@@ -102,6 +103,8 @@ class Supervisor {
   /** False while the exec helper has not yet become the connector: signals forwarded meanwhile wait in `held`. */
   private connectorRunning = false;
   private held: Signal[] = [];
+  /** Tells a terminal's signals from those sent to the shim alone (see sentinel.ts). */
+  private sentinel: TerminalSentinel | undefined;
   /** A Ctrl+Z is being handled (see suspend). */
   private suspending = false;
   /** Descendants asked to stop (SIGTERM/SIGINT): --kill-after holds for them even once the child is gone. */
@@ -160,10 +163,21 @@ class Supervisor {
   }
 
   private onForwardable(signal: Signal): void {
-    let reached: Entry[];
     if (typeof signal === 'string' && TERMINAL_SIGNALS.has(signal) && inTerminalForeground(this.facts)) {
-      this.logger.debug(`${signal} came from the terminal, which delivered it to the child as well`);
-      // ...and to its descendants: they are remembered as a forwarded signal's are, so that a
+      // Typed at the terminal (the whole group got it), or sent to the shim alone with kill(2)?
+      // The sentinel tells; without it, the terminal is assumed, as a double delivery is worse.
+      if (!this.sentinel) return this.deliver(signal, true);
+      void this.sentinel.reachedGroup(signal).then((group) => this.deliver(signal, group !== false));
+      return;
+    }
+    this.deliver(signal, false);
+  }
+
+  private deliver(signal: Signal, byTheGroup: boolean): void {
+    let reached: Entry[];
+    if (byTheGroup) {
+      this.logger.debug(`${signalName(signal)} reached the shim's whole process group (the terminal), the child included`);
+      // ...and its descendants: they are remembered as a forwarded signal's are, so that a
       // server ignoring Ctrl+C is not left behind by a launcher that dies of it.
       reached = this.exited || this.child?.pid === undefined ? [] : descendantsOf([this.child.pid], this.facts);
     } else {
@@ -259,8 +273,12 @@ class Supervisor {
   private startLifeline(): void {
     const shell = this.facts.isPid1 ? undefined : lifelineShell(this.facts);
     if (!shell) return;
-    if (realFileSystem.isExecutable(shell)) this.lifeline = startLifeline(shell, this.plan.killAfterSeconds > 0 ? this.plan.killAfterSeconds : DEFAULT_KILL_AFTER_SECONDS);
-    else this.logger.warn(`${shell} is missing: if the shim is killed, the connector keeps running`);
+    if (!realFileSystem.isExecutable(shell)) {
+      this.logger.warn(`${shell} is missing: if the shim is killed, the connector keeps running`);
+      return;
+    }
+    this.lifeline = startLifeline(shell, this.plan.killAfterSeconds > 0 ? this.plan.killAfterSeconds : DEFAULT_KILL_AFTER_SECONDS);
+    this.sentinel = TerminalSentinel.start(this.facts, shell);
   }
 
   /** Spawns the child; false (and the promise rejected) when spawn threw. */
@@ -293,7 +311,8 @@ class Supervisor {
       this.connectorRunning = true;
       return true;
     }
-    const channel = this.child.stdio[EXEC_HELPER_FD] as Socket | null;
+    // No stdio at all when spawn failed with EMFILE/ENFILE (Node then emits 'error' without setting it up).
+    const channel = this.child.stdio?.[EXEC_HELPER_FD] as Socket | null | undefined;
     if (!channel) {
       this.connectorRunning = true;
       return true;
@@ -323,6 +342,7 @@ class Supervisor {
   private abandon(error: ShimError): void {
     this.exited = true;
     this.lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
+    this.sentinel?.stop();
     this.listeners.removeAll();
     this.stopTimers();
     this.reject(error);
@@ -360,6 +380,7 @@ class Supervisor {
    */
   private finish(code: number | null, signal: NodeJS.Signals | null): void {
     this.lifeline?.release(); // while SIGPIPE still has a listener, should the lifeline be gone
+    this.sentinel?.stop();
     this.stopTimers();
     process.removeListener('exit', this.exitHook);
     if (signal) return this.dieBySignal(signal);
