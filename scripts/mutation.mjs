@@ -81,7 +81,7 @@ export const MUTANTS = [
     what: 'Linux: a recycled PID (another start time) is signalled', tests: ['test/tree-ps.test.mjs', 'test/supervise-tree.test.mjs', 'test/signals.test.mjs'] },
   { id: 'tree-not-frozen', area: 'tree', file: 'src/launch/tree.ts', find: "const FREEZING: ReadonlySet<Signal> = new Set(['SIGTERM', 'SIGKILL']);", replace: 'const FREEZING: ReadonlySet<Signal> = new Set([]);',
     what: 'the tree is not frozen before SIGTERM/SIGKILL', tests: ['test/supervise-tree.test.mjs'] },
-  { id: 'lifeline-not-started', area: 'lifeline', file: 'src/launch/supervise.ts', find: 'if (realFileSystem.isExecutable(shell)) this.lifeline =', replace: 'if (realFileSystem.isExecutable(`${shell}.none`)) this.lifeline =',
+  { id: 'lifeline-not-started', area: 'lifeline', file: 'src/launch/supervise.ts', find: '    this.lifeline = startLifeline(shell, this.plan.killAfterSeconds', replace: '    this.lifeline = undefined && startLifeline(shell, this.plan.killAfterSeconds',
     what: 'no lifeline: a SIGKILLed shim leaves the connector running', tests: ['test/supervise-tree.test.mjs', 'test/spec-promises.test.mjs'] },
   { id: 'lifeline-grace-in-ticks', area: 'lifeline', file: 'src/launch/lifeline.ts', find: 'const grace = Math.max(0, graceSeconds);', replace: 'const grace = Math.max(0, graceSeconds * 4);',
     what: "the lifeline's grace four times too long", tests: ['test/tree-ps.test.mjs', 'test/supervise-tree.test.mjs'] },
