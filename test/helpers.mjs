@@ -207,3 +207,14 @@ export const shimLine = (mode) => [...mode.shim.command, ...mode.flags].map(shel
 export const DEBUG_PLAN_LINE = /^DEBUG \(ndc-shim\): plan: /m;
 /** This process's environment without a log level of its own (NDC_SHIM_LOG_LEVEL, HASURA_PLUGIN_LOG_LEVEL). */
 export const envWithoutLogLevels = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NDC_SHIM_LOG_LEVEL', 'HASURA_PLUGIN_LOG_LEVEL'].includes(name)));
+
+/** A process's state letter and parent, read from /proc/PID/stat after the last `)` (a name may hold anything). */
+export function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}

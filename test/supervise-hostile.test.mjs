@@ -7,21 +7,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RECORDER, NODE, seaShim, startShim, runShim, run, exited, tempDir, waitFor, readIfExists, isAlive, track } from './helpers.mjs';
+import { RECORDER, NODE, seaShim, startShim, runShim, run, exited, tempDir, waitFor, readIfExists, isAlive, track, procStat } from './helpers.mjs';
 
 const sea = seaShim();
 const skip = !sea ? 'the executable is not built' : process.platform !== 'linux' ? 'Linux only (/proc)' : false;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function procStat(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], ppid: Number(fields[1]) };
-  } catch {
-    return undefined;
-  }
-}
 
 /** The shim's children that are not its lifeline: the connector (the exec helper becomes it). */
 function connectorOf(shimPid) {

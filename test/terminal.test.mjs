@@ -3,22 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIMS, RECORDER, NODE, FIXTURES, start, exited, tempDir, waitFor, readIfExists, isAlive, track } from './helpers.mjs';
+import { SHIMS, RECORDER, NODE, FIXTURES, start, exited, tempDir, waitFor, readIfExists, isAlive, track, procStat } from './helpers.mjs';
 
 const havePython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 const DRIVER = join(FIXTURES, 'pty-driver.py');
 
-function procState(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], ppid: Number(fields[1]) };
-  } catch {
-    return undefined;
-  }
-}
 
 function terminal(command, env) {
   const dir = tempDir();
@@ -95,13 +86,13 @@ for (const shim of SHIMS) {
     term.type(Buffer.from(`${quoted}\n`).toString('hex'));
     const recorderPid = Number(await waitFor(() => readIfExists(term.files.ready), 10000, 'the recorder'));
     track(recorderPid);
-    const shimPid = procState(recorderPid).ppid;
+    const shimPid = procStat(recorderPid).ppid;
     track(shimPid);
     term.type('1a');
-    await waitFor(() => procState(recorderPid)?.state === 'T' && procState(shimPid)?.state === 'T', 5000, 'both to stop');
+    await waitFor(() => procStat(recorderPid)?.state === 'T' && procStat(shimPid)?.state === 'T', 5000, 'both to stop');
     await waitFor(() => /Stopped/.test(term.screen()), 5000, 'the shell to report the job stopped');
     term.type(Buffer.from('fg\n').toString('hex'));
-    await waitFor(() => procState(recorderPid)?.state !== 'T' && procState(shimPid)?.state !== 'T', 5000, 'both to resume');
+    await waitFor(() => procStat(recorderPid)?.state !== 'T' && procStat(shimPid)?.state !== 'T', 5000, 'both to resume');
     term.type('03');
     await waitFor(() => term.received().includes('SIGINT'), 5000, 'SIGINT after resuming');
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -14,10 +14,10 @@
  */
 import * as fs from 'node:fs';
 import type { LogFormat, LogLevel } from '../cli';
-import { describeError, ExitCode, type ShimError } from '../errors';
+import { ExitCode } from '../errors';
 import { createLogger } from '../logging';
-import { endByBrokenPipe, isBrokenPipe, writeErrorLine } from '../output';
-import { prepareForExec, replaceProcess } from './exec';
+import { writeErrorLine } from '../output';
+import { exitOnLaunchFailure, prepareForExec, replaceProcess } from './exec';
 
 export const EXEC_HELPER_ARG = '--ndc-shim-exec-helper';
 /** The helper's fd that carries the request (stdin, stdout and stderr are the connector's). */
@@ -40,16 +40,7 @@ export function runExecHelper(): never {
     writeErrorLine(`ERROR (ndc-shim): ${EXEC_HELPER_ARG} is internal to the shim's supervisor (${(error as Error).message}); run \`ndc-shim --help\` for the command line`);
     process.exit(ExitCode.usage);
   }
-  const logger = createLogger({ level: request.logLevel, format: request.logFormat, infoFd: 2 });
-  const fail = (error: ShimError): never => {
-    const { line, exitCode } = describeError(error);
-    try {
-      logger.error(line);
-    } catch (failed) {
-      if (isBrokenPipe(failed)) endByBrokenPipe();
-    }
-    process.exit(exitCode);
-  };
+  const fail = exitOnLaunchFailure(createLogger({ level: request.logLevel, format: request.logFormat, infoFd: 2 }));
   fs.closeSync(EXEC_HELPER_FD);
   prepareForExec();
   return replaceProcess(request.file, request.argv, request.env, fail);
