@@ -8,7 +8,7 @@ import { ExitCode, ShimError, configError } from '../errors';
 import { writeOut } from '../output';
 import { findBlock } from '../packaging/metadata';
 import type { LaunchCommand } from '../cli';
-import { metadataYaml } from './tools';
+import { metadataYaml } from '../metadata-yaml';
 
 const significant = (line: string) => line.trim() !== '' && !/^\s*#/.test(line);
 

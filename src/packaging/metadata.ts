@@ -5,7 +5,7 @@
  * connector-packaging.json. See docs of the DDN release artifacts in the README "Ship your connector".
  */
 import type { LaunchCommand } from '../cli';
-import { metadataYaml } from '../commands/tools';
+import { metadataYaml } from '../metadata-yaml';
 
 export interface PackageReference {
   selector: string;
