@@ -5,6 +5,7 @@ import { ExitCode, ShimError, configError, describeError, oneLine } from '../err
 import type { Logger } from '../logging';
 import { DEFAULT_CONNECTOR_PORT, type LaunchContext } from '../plan';
 import { commandsOnAnyPlatform, manifestForPlatform } from '../manifest';
+import { metadataYaml } from '../metadata-yaml';
 import { writeJson, writeOut } from '../output';
 import { redact } from '../redaction';
 import { connectorHost, executableProblem, startChecks, startCheckInput, type CheckResult } from '../checks';
