@@ -34,6 +34,15 @@ async function startRecorder(extraEnv = {}, shimArgs = []) {
   return { child, recorderPid, received };
 }
 
+/**
+ * Whether the kernel has SIGUSR1 ignored for PID: until sh has run its `trap "" USR1`, a forwarded
+ * SIGUSR1 kills the connector (and the shim rightly reports 138).
+ */
+const ignoresUsr1 = (pid) => {
+  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readIfExists(`/proc/${pid}/status`));
+  return mask !== null && (BigInt(`0x${mask[1]}`) & (1n << 9n)) !== 0n;
+};
+
 // The interpreter itself, not a version manager's shim (which takes a second to start).
 const PYTHON = ['/usr/bin/python3', '/usr/local/bin/python3'].find((file) => existsSync(file));
 const FLOOD = `import os, sys, time
@@ -63,8 +72,8 @@ test('--no-exec: a flood of signals never hides the child\'s end (no hang beside
     const shim = startShim(sea, ['--no-exec', 'start', '--', '/bin/sh', '-c', 'trap "" USR1; sleep 2; exit 7'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const connector = await waitFor(() => {
       const pid = connectorOf(shim.pid);
-      return pid && readIfExists(`/proc/${pid}/cmdline`).startsWith('/bin/sh') && pid;
-    }, 10000, 'the connector');
+      return pid && readIfExists(`/proc/${pid}/cmdline`).startsWith('/bin/sh') && ignoresUsr1(pid) && pid;
+    }, 10000, 'the connector to ignore SIGUSR1');
     // Flood until the connector is a zombie (or gone), at most 20 s: Python sends faster than the shim handles.
     const flood = await run(PYTHON, ['-c', FLOOD, String(shim.pid), String(connector)], { timeoutMs: 60000 });
     const { code, signal } = await exited(shim, 20000);
@@ -78,8 +87,8 @@ test('--no-exec: signals arriving while the child exits never replace its exit c
     // From when the connector runs (before, the shim's runtime is still starting: SIGUSR1 is its own).
     await waitFor(() => {
       const pid = connectorOf(shim.pid);
-      return pid && readIfExists(`/proc/${pid}/cmdline`).startsWith('/bin/sh') && pid;
-    }, 10000, 'the connector');
+      return pid && readIfExists(`/proc/${pid}/cmdline`).startsWith('/bin/sh') && ignoresUsr1(pid) && pid;
+    }, 10000, 'the connector to ignore SIGUSR1');
     const timer = setInterval(() => {
       for (let i = 0; i < 2; i++) try { process.kill(shim.pid, 'SIGUSR1'); } catch { /* gone */ }
     }, 1);
