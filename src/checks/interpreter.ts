@@ -7,6 +7,7 @@
 import * as nodeFs from 'node:fs';
 import { pathFor, type PlatformFacts } from '../platform';
 import { findExecutable, type FileSystemView } from '../resolution';
+import { realExecutableView } from '../launch/executable-check';
 import type { RuntimeName } from '../versions';
 
 /** Names each runtime's program goes by (python3.11, pythonw.exe, nodejs, javaw.exe). */
@@ -24,20 +25,10 @@ export interface InterpreterView {
 }
 
 export const realInterpreterView: InterpreterView = {
+  // The executable check's reader: regular files only, never waiting on a FIFO.
   firstLine(file) {
-    let fd: number | undefined;
-    try {
-      // Non-blocking: a FIFO must not make the check wait for a writer.
-      fd = nodeFs.openSync(file, nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0));
-      if (!nodeFs.fstatSync(fd).isFile()) return undefined;
-      const buffer = Buffer.alloc(256);
-      const count = nodeFs.readSync(fd, buffer, 0, buffer.length, 0);
-      return buffer.subarray(0, count).toString('latin1').split('\n')[0];
-    } catch {
-      return undefined;
-    } finally {
-      if (fd !== undefined) nodeFs.closeSync(fd);
-    }
+    const head = realExecutableView.read(file, 0, 256);
+    return head && Buffer.from(head).toString('latin1').split('\n')[0];
   },
   realPath(file) {
     try {
