@@ -432,7 +432,7 @@ export function differentialTests(labels) {
   });
 
   for (const mode of MODES.filter((m) => labels.includes(m.label))) {
-    test(`${mode.label}: the shim runs what the kernel runs, and refuses what it refuses as a shell would`, { skip }, async () => {
+    test(`${mode.label}: the shim runs what the kernel runs, and refuses what it refuses as a shell would`, { skip }, async (t) => {
       const shim = (c) => {
         const prefix = prefixFor(c);
         const wrapped = { command: [...prefix, ...mode.shim.command] };
@@ -441,9 +441,16 @@ export function differentialTests(labels) {
       };
       const results = await pool(cases.map((c) => () => shim(c)));
       const differences = [];
+      const shellFallbacks = [];
       for (const [index, c] of cases.entries()) {
         const direct = kernel[index];
         const got = results[index];
+        // A runtime without execve (the bundle on Node 20) can only spawn, and spawn hands a file the
+        // kernel refused with ENOEXEC to /bin/sh: README, Known limits. The executables never do.
+        if (!mode.shim.execs && direct.errno === 'ENOEXEC' && got.code !== 126) {
+          shellFallbacks.push(c.name);
+          continue;
+        }
         const shown = { code: got.code, stdout: got.stdout.slice(0, 200), stderr: got.stderr.slice(0, 300) };
         if (direct.errno === undefined && c.documented === undefined) {
           if (got.code !== direct.code || got.stdout !== direct.stdout || got.stderr !== direct.stderr) {
@@ -459,6 +466,7 @@ export function differentialTests(labels) {
           differences.push(`${c.name}: the kernel says ${direct.errno ?? `runs, exit ${direct.code}`}, so ${expected} and one line naming the file; the shim: ${JSON.stringify(shown)}`);
         }
       }
+      if (shellFallbacks.length) t.diagnostic(`run by /bin/sh after the kernel's ENOEXEC (no execve in this runtime: a known limit): ${shellFallbacks.join('; ')}`);
       assert.deepEqual(differences, []);
     });
   }

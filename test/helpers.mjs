@@ -113,9 +113,10 @@ export function run(command, args = [], { env = process.env, cwd, timeoutMs = 60
 
 /**
  * A port for each shim run: `start` checks that its port is free, so tests running side by side
- * must not share the default 8080. Ranges differ per test process (one per file).
+ * must not share the default 8080. Ranges differ per test process (one per file), and stay below
+ * the kernel's ephemeral range (32768 and up), where freePort() and every client socket get theirs.
  */
-let nextPort = 20000 + (process.pid % 2000) * 20;
+let nextPort = 10000 + (process.pid % 1100) * 20;
 const withTestPort = (options = {}) => {
   const env = options.env ?? process.env;
   return 'HASURA_CONNECTOR_PORT' in env ? options : { ...options, env: { ...env, HASURA_CONNECTOR_PORT: String(nextPort++) } };

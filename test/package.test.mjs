@@ -69,14 +69,24 @@ test('package: a missing manifest or connector directory is a one-line error', a
   assert.match(unknown.stderr, /^package: unknown platform linux-x86_64 \(known: linux-amd64, linux-arm64, darwin-amd64, darwin-arm64, windows-amd64\)$/m);
 });
 
-test('package: per-platform folders named by DDN selector or target; a platform without one is skipped by its selector', { skip: windowsSkip }, async () => {
+test('package: per-platform folders named by DDN selector or target; a platform without one is skipped by its selector, and refused when asked for', { skip: windowsSkip }, async () => {
   const from = tempDir();
   for (const [folder, file] of [['common', 'shared.txt'], ['linux-amd64', 'connector-linux'], ['win-x64', 'connector.exe']]) {
     mkdirSync(join(from, folder));
     writeFileSync(join(from, folder, file), `${folder}\n`);
   }
+  const packageMjs = join(ROOT, 'scripts', 'package.mjs');
+  const manifest = join(EXAMPLE, 'ndc-shim.json');
+  // Asked for by name, a platform with its executable but no folder is an error naming the folder.
+  const macBuilt = readFileSync(join(ROOT, 'dist', 'SHA256SUMS'), 'utf8').includes('  ndc-shim-macos-arm64\n');
+  if (macBuilt) {
+    const asked = await run(process.execPath, [packageMjs, '--manifest', manifest, '--from', from, '--out', tempDir(), '--targets', 'linux-x64,darwin-arm64'], { timeoutMs: 120000 });
+    assert.equal(asked.code, 1, asked.stderr);
+    assert.match(asked.stderr, /cannot package darwin-arm64: no darwin-arm64\/ \(or macos-arm64\/\) folder in /);
+  }
+  // Not asked for, it is skipped by its selector.
   const out = tempDir();
-  const packaged = await run(process.execPath, [join(ROOT, 'scripts', 'package.mjs'), '--manifest', join(EXAMPLE, 'ndc-shim.json'), '--from', from, '--out', out, '--targets', 'linux-x64,windows-amd64,darwin-arm64'], { timeoutMs: 120000 });
+  const packaged = await run(process.execPath, [packageMjs, '--manifest', manifest, '--from', from, '--out', out], { timeoutMs: 120000 });
   assert.equal(packaged.code, 0, packaged.stderr);
   assert.match(packaged.stdout, /^skipped darwin-arm64: /m);
   const listing = async (platform) => (await run('tar', ['tzf', join(out, `ndc-example-fruits-0.0.0-${platform}.tar.gz`)])).stdout.split('\n').filter(Boolean).sort();
