@@ -18,6 +18,7 @@ import { ExitCode, launchFailure, type ShimError } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell, treeKillCommand, type PlatformFacts } from '../platform';
+import * as fs from 'node:fs';
 import { realFileSystem } from '../runtime';
 import { MAX_KILL_AFTER_SECONDS, REALTIME_SIGNALS, inTerminalForeground, listenBySignalNumber, signalNumber } from '../signals';
 import { EXEC_HELPER_ARG, EXEC_HELPER_FD, type ExecRequest } from './exec-helper';
@@ -210,6 +211,26 @@ class Supervisor {
     });
   }
 
+  /**
+   * The helper closes its channel just before its execve: a held signal sent at that instant went
+   * to the helper's runtime and was lost now and then under load (the connector then ran on until
+   * --kill-after). On Linux, wait until /proc shows the exec done (bounded); elsewhere go on.
+   */
+  private afterHelperExec(then: () => void): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.facts.platform !== 'linux') return then();
+    const deadline = Date.now() + 2000;
+    const check = (): void => {
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      } catch { /* gone: its exit says the rest */ }
+      if (cmdline === '' || !cmdline.split('\0').includes(EXEC_HELPER_ARG) || Date.now() > deadline) return then();
+      setTimeout(check, 5);
+    };
+    check();
+  }
+
   private connectorStarted(): void {
     if (this.connectorRunning) return;
     this.connectorRunning = true;
@@ -326,7 +347,7 @@ class Supervisor {
     };
     channel.on('error', () => { /* the helper is gone: its exit says the rest */ });
     // The helper closes its end just before the execve (or dies): from then on the connector runs.
-    channel.on('close', () => this.connectorStarted());
+    channel.on('close', () => this.afterHelperExec(() => this.connectorStarted()));
     channel.resume();
     channel.end(JSON.stringify(request));
     return true;
