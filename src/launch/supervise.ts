@@ -13,12 +13,12 @@
  * `armKillAfter`, `suspend` (job control), `deliver` (with the terminal sentinel's word on who sent it), `watchForExit` and `onChildExit`/`finish` (the way out).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { ExitCode, launchFailure, type ShimError } from '../errors';
 import type { Logger } from '../logging';
 import { DEFAULT_KILL_AFTER_SECONDS, type LaunchPlan } from '../plan';
 import { CORE_DUMPING_SIGNALS, TERMINAL_SIGNALS, forwardedSignals, lifelineShell, treeKillCommand, type PlatformFacts } from '../platform';
-import * as fs from 'node:fs';
 import { realFileSystem } from '../runtime';
 import { MAX_KILL_AFTER_SECONDS, REALTIME_SIGNALS, inTerminalForeground, listenBySignalNumber, signalNumber } from '../signals';
 import { EXEC_HELPER_ARG, EXEC_HELPER_FD, type ExecRequest } from './exec-helper';
