@@ -19,6 +19,18 @@ for (const mode of MODES) {
     }
   });
 
+  test(`${mode.label}: supervise mode warns about a connector that exited 0, and only then`, async () => {
+    const warning = /exited with status 0, but a connector is a server/;
+    const clean = await runShim(mode.shim, [...mode.flags, 'start', '--', 'sh', '-c', 'exit 0']);
+    assert.equal(clean.code, 0, clean.stderr);
+    // Exec mode has exec'd: only a supervising shim is left to say it.
+    if (mode.flags.includes('--no-exec') || !mode.shim.execs) assert.match(clean.stderr, warning);
+    else assert.doesNotMatch(clean.stderr, warning);
+    const failed = await runShim(mode.shim, [...mode.flags, 'start', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(failed.code, 3, failed.stderr);
+    assert.doesNotMatch(failed.stderr, warning);
+  });
+
   test(`${mode.label}: the shim dies by the child's own signal, so its parent sees a signal death`, async () => {
     const { code, signal } = await runShim(mode.shim, [...mode.flags, 'start', '--', 'sh', '-c', 'kill -TERM $$']);
     assert.equal(code, null);
